@@ -81,6 +81,7 @@ public class MetaImageRoundTripTests
         var r = VolumeFile.Read(tmp.File("f" + ext));
         Assert.That(r.Kind, Is.EqualTo(VolumeKind.DisplacementField));
         Assert.That(r.As<float>(), Is.EqualTo(before));
+        Assert.That(r.Geometry.ApproximatelyEquals(field.Geometry, 1e-12));
 
         if (!compress)
         {
@@ -89,6 +90,28 @@ public class MetaImageRoundTripTests
             Buffer.BlockCopy(raw, 0, inFile, 0, raw.Length);
             Assert.That(inFile, Is.EqualTo(ToLps(before)));
         }
+    }
+
+    [TestCase(VoxelType.Float64)]
+    [TestCase(VoxelType.Int16)]
+    public void DisplacementFieldOfOtherSignedTypes_RoundTrips(VoxelType type)
+    {
+        using var tmp = new TempFolder();
+        var field = Make(type, 3, VolumeKind.DisplacementField);
+        VolumeFile.Write(field, tmp.File("f.mha"));
+        var r = VolumeFile.Read(tmp.File("f.mha"));
+        Assert.That(r.Kind, Is.EqualTo(VolumeKind.DisplacementField));
+        Assert.That(r.Bytes.ToArray(), Is.EqualTo(field.Bytes.ToArray()));
+    }
+
+    [Test]
+    public void UnsignedDisplacementField_IsRefused_WithoutWritingAFile()
+    {
+        using var tmp = new TempFolder();
+        var field = Make(VoxelType.UInt16, 3, VolumeKind.DisplacementField);
+        var e = Assert.Throws<ImageFormatException>(() => VolumeFile.Write(field, tmp.File("f.mha")))!;
+        Assert.That(e.Message, Does.Contain("cannot change sign"));
+        Assert.That(FilesIn(tmp.Path), Is.Empty);
     }
 
     [Test]
@@ -152,6 +175,9 @@ public class MetaImageRoundTripTests
         var v = VolumeFile.Read(tmp.File("a.mha"));
         Assert.That(v.As<float>(), Is.EqualTo(new float[] { 1.5f, -2, 300, 4 }));
         Assert.That(v.Geometry.Origin, Is.EqualTo(new Vec3(-1, -2, 3)));
+
+        File.WriteAllBytes(tmp.File("u.mha"), Header("NDims = 3\nBinaryData = False\nDimSize = 3 1 1\nElementType = MET_USHORT", "LOCAL").Concat(Encoding.ASCII.GetBytes("65535 40000 7")).ToArray());
+        Assert.That(VolumeFile.Read(tmp.File("u.mha")).As<ushort>(), Is.EqualTo(new ushort[] { 65535, 40000, 7 }));
     }
 
     [Test]

@@ -26,23 +26,21 @@ static class MetaImageTestSupport
 
     public static ImageGeometry Oblique() => new(Size, new Vec3(0.8, 1.1, 2.5), new Vec3(10.5, -20.25, 30), ObliqueRas());
 
-    /// <summary>Values spanning the type's range (negatives for signed types, fractions for floats), fixed seed.</summary>
+    /// <summary>Values spanning the type's full range (negatives for signed types, fractions for floats), fixed seed.</summary>
     public static Volume Make(VoxelType type, int components = 1, VolumeKind kind = VolumeKind.Scalar, ImageGeometry? geometry = null, int seed = 7)
     {
         var v = new Volume(geometry ?? Oblique(), type, components, kind);
         var rng = new Random(seed);
-        for (long n = 0; n < v.ElementCount; n++)
+        long count = v.ElementCount;
+        // Filled through the typed arrays (not Volume.SetElement) so that, e.g., uint16 values above 32767 are exercised.
+        switch (type)
         {
-            double x = type switch
-            {
-                VoxelType.UInt8 => rng.Next(0, 256),
-                VoxelType.Int16 => rng.Next(short.MinValue, short.MaxValue + 1),
-                VoxelType.UInt16 => rng.Next(0, ushort.MaxValue + 1),
-                VoxelType.Int32 => rng.Next(int.MinValue, int.MaxValue),
-                _ => (rng.NextDouble() - 0.5) * 2000,
-            };
-            if (kind == VolumeKind.LabelMap) x = rng.Next(0, 6);
-            v.SetElement(n, x);
+            case VoxelType.UInt8: { var a = v.As<byte>(); for (long n = 0; n < count; n++) a[n] = (byte)(kind == VolumeKind.LabelMap ? rng.Next(0, 6) : rng.Next(0, 256)); break; }
+            case VoxelType.Int16: { var a = v.As<short>(); for (long n = 0; n < count; n++) a[n] = (short)(kind == VolumeKind.LabelMap ? rng.Next(0, 6) : rng.Next(short.MinValue, short.MaxValue + 1)); break; }
+            case VoxelType.UInt16: { var a = v.As<ushort>(); for (long n = 0; n < count; n++) a[n] = (ushort)(kind == VolumeKind.LabelMap ? rng.Next(0, 6) : rng.Next(0, ushort.MaxValue + 1)); break; }
+            case VoxelType.Int32: { var a = v.As<int>(); for (long n = 0; n < count; n++) a[n] = kind == VolumeKind.LabelMap ? rng.Next(0, 6) : rng.Next(int.MinValue, int.MaxValue); break; }
+            case VoxelType.Float32: { var a = v.As<float>(); for (long n = 0; n < count; n++) a[n] = (float)((rng.NextDouble() - 0.5) * 2000); break; }
+            case VoxelType.Float64: { var a = v.As<double>(); for (long n = 0; n < count; n++) a[n] = (rng.NextDouble() - 0.5) * 2000; break; }
         }
         return v;
     }

@@ -238,21 +238,22 @@ public sealed class MetaImageFormat : IVolumeFormat
         {
             if (!double.TryParse(parts[n], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v))
                 throw new ImageFormatException(label, $"ASCII voxel {n} is '{parts[n]}', not a number");
-            SetTyped(volumeData, n, v);
+            SetTyped(volumeData, type, n, v);
         }
         return volumeData;
     }
 
-    static void SetTyped(Array data, long n, double v)
+    // Switch on the voxel type, not on the array type: the CLR lets a ushort[] pass "is short[]" (array covariance).
+    static void SetTyped(Array data, VoxelType type, long n, double v)
     {
-        switch (data)
+        switch (type)
         {
-            case byte[] a: a[n] = (byte)Math.Clamp(Math.Round(v), byte.MinValue, byte.MaxValue); break;
-            case short[] a: a[n] = (short)Math.Clamp(Math.Round(v), short.MinValue, short.MaxValue); break;
-            case ushort[] a: a[n] = (ushort)Math.Clamp(Math.Round(v), ushort.MinValue, ushort.MaxValue); break;
-            case int[] a: a[n] = (int)Math.Clamp(Math.Round(v), int.MinValue, int.MaxValue); break;
-            case float[] a: a[n] = (float)v; break;
-            case double[] a: a[n] = v; break;
+            case VoxelType.UInt8: ((byte[])data)[n] = (byte)Math.Clamp(Math.Round(v), byte.MinValue, byte.MaxValue); break;
+            case VoxelType.Int16: ((short[])data)[n] = (short)Math.Clamp(Math.Round(v), short.MinValue, short.MaxValue); break;
+            case VoxelType.UInt16: ((ushort[])data)[n] = (ushort)Math.Clamp(Math.Round(v), ushort.MinValue, ushort.MaxValue); break;
+            case VoxelType.Int32: ((int[])data)[n] = (int)Math.Clamp(Math.Round(v), int.MinValue, int.MaxValue); break;
+            case VoxelType.Float32: ((float[])data)[n] = (float)v; break;
+            case VoxelType.Float64: ((double[])data)[n] = v; break;
         }
     }
 
@@ -260,12 +261,12 @@ public sealed class MetaImageFormat : IVolumeFormat
     static void FlipInPlaneComponents(Volume v)
     {
         long voxels = v.VoxelCount;
-        switch (v.Data)
+        switch (v.VoxelType)
         {
-            case float[] a: for (long n = 0; n < voxels; n++) { a[3 * n] = -a[3 * n]; a[3 * n + 1] = -a[3 * n + 1]; } break;
-            case double[] a: for (long n = 0; n < voxels; n++) { a[3 * n] = -a[3 * n]; a[3 * n + 1] = -a[3 * n + 1]; } break;
-            case short[] a: for (long n = 0; n < voxels; n++) { a[3 * n] = (short)-a[3 * n]; a[3 * n + 1] = (short)-a[3 * n + 1]; } break;
-            case int[] a: for (long n = 0; n < voxels; n++) { a[3 * n] = -a[3 * n]; a[3 * n + 1] = -a[3 * n + 1]; } break;
+            case VoxelType.Float32: { var a = v.As<float>(); for (long n = 0; n < voxels; n++) { a[3 * n] = -a[3 * n]; a[3 * n + 1] = -a[3 * n + 1]; } break; }
+            case VoxelType.Float64: { var a = v.As<double>(); for (long n = 0; n < voxels; n++) { a[3 * n] = -a[3 * n]; a[3 * n + 1] = -a[3 * n + 1]; } break; }
+            case VoxelType.Int16: { var a = v.As<short>(); for (long n = 0; n < voxels; n++) { a[3 * n] = (short)-a[3 * n]; a[3 * n + 1] = (short)-a[3 * n + 1]; } break; }
+            case VoxelType.Int32: { var a = v.As<int>(); for (long n = 0; n < voxels; n++) { a[3 * n] = -a[3 * n]; a[3 * n + 1] = -a[3 * n + 1]; } break; }
             default: throw new NotSupportedException($"a displacement field of unsigned {v.VoxelType} cannot change sign between RAS and LPS");
         }
     }
