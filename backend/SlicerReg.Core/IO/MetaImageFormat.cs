@@ -101,6 +101,23 @@ public sealed class MetaImageFormat : IVolumeFormat
         var geometry = ReadGeometry(h, size, path);
         var kind = ReadKind(h, voxelType, channels, path);
 
+        var voxels = ReadVoxels(h, path, headerStream, voxelType, elements);
+
+        var volume = new Volume(geometry, voxelType, channels, kind, voxels);
+        if (kind == VolumeKind.DisplacementField) FlipInPlaneComponents(volume); // file LPS -> memory RAS
+        foreach (var (key, value) in h.Fields)
+            if (!StructuralKeys.Contains(key)) volume.Metadata[key] = value;
+        return volume;
+    }
+
+    /// <summary>
+    /// Finds and decodes the voxel data: LOCAL (after the header in <paramref name="headerStream"/>) or the named data
+    /// file; raw, zlib or ASCII; honouring HeaderSize and byte order. Sizes are checked against the file before allocating.
+    /// </summary>
+    static Array ReadVoxels(MetaImageHeader h, string path, Stream headerStream, VoxelType type, long elements)
+    {
+        ImageFormatException Bad(string problem) => new(path, problem);
+
         bool binary = h.Get("BinaryData") is not string bd || MetaImageHeader.ParseBool("BinaryData", bd, path);
         string? msbText = h.Get("BinaryDataByteOrderMSB", "ElementByteOrderMSB");
         bool bigEndian = msbText != null && MetaImageHeader.ParseBool("BinaryDataByteOrderMSB", msbText, path);
@@ -128,7 +145,7 @@ public sealed class MetaImageFormat : IVolumeFormat
         Stream data = externalStream ?? headerStream;
         string dataLabel = local ? path : $"{path} (data file {dataPath})";
         long start = local ? h.DataOffset : 0;
-        long elementBytes = elements * voxelType.SizeOf();
+        long elementBytes = elements * type.SizeOf();
         if (headerSize > 0) start = headerSize; // MetaIO seeks from the beginning of the data file
         else if (headerSize == -1)
         {
@@ -140,13 +157,12 @@ public sealed class MetaImageFormat : IVolumeFormat
         data.Position = start;
         long available = data.Length - start;
 
-        Array voxels;
         if (!binary)
         {
             if (compressed) throw Bad("CompressedData with BinaryData False (ASCII) is not supported");
-            voxels = ReadAscii(data, voxelType, elements, available, dataLabel);
+            return ReadAscii(data, type, elements, available, dataLabel);
         }
-        else if (compressed)
+        if (compressed)
         {
             long n = compressedSize ?? available;
             if (n > available) throw new ImageFormatException(dataLabel, $"compressed data is truncated: CompressedDataSize is {n} bytes, file holds {available}");
@@ -154,17 +170,11 @@ public sealed class MetaImageFormat : IVolumeFormat
                 throw new ImageFormatException(dataLabel, $"DimSize declares {elementBytes} bytes of voxels, which {n} bytes of zlib data cannot hold");
             var packed = new byte[n];
             data.ReadExactly(packed);
-            // MetaIO writes zlib (RFC 1950); its reader also inflates gzip (magic 1f 8b), so we accept both.
+            // MetaIO writes zlib (RFC 1950); its reader (inflateInit2 with 47) also takes gzip (magic 1f 8b): so do we.
             var codec = n >= 2 && packed[0] == 0x1f && packed[1] == 0x8b ? VoxelCompression.Gzip : VoxelCompression.Zlib;
-            voxels = VoxelCodec.ReadElements(new MemoryStream(packed, writable: false), voxelType, elements, bigEndian, codec, dataLabel);
+            return VoxelCodec.ReadElements(new MemoryStream(packed, writable: false), type, elements, bigEndian, codec, dataLabel);
         }
-        else voxels = VoxelCodec.ReadElements(data, voxelType, elements, bigEndian, VoxelCompression.None, dataLabel);
-
-        var volume = new Volume(geometry, voxelType, channels, kind, voxels);
-        if (kind == VolumeKind.DisplacementField) FlipInPlaneComponents(volume); // file LPS -> memory RAS
-        foreach (var (key, value) in h.Fields)
-            if (!StructuralKeys.Contains(key)) volume.Metadata[key] = value;
-        return volume;
+        return VoxelCodec.ReadElements(data, type, elements, bigEndian, VoxelCompression.None, dataLabel);
     }
 
     static VoxelType ParseElementType(string name, string path)
