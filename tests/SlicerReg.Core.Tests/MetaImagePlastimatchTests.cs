@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SlicerReg.Core.Geometry;
 using SlicerReg.Core.Imaging;
 using SlicerReg.Core.IO;
