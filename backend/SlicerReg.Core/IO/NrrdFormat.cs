@@ -171,7 +171,9 @@ public sealed class NrrdFormat : IVolumeFormat
         }
         for (int a = firstSpatial; a < dim; a++)
             if (AxisIsNonSpatial(a))
-                throw new ImageFormatException(path, $"NRRD axis {a} is not spatial (kind '{kinds?[a]}'); expected three spatial axes" + (dim == 3 ? " (2D vector images are not supported)" : ""));
+                throw new ImageFormatException(path, $"NRRD axis {a} is not spatial ("
+                    + (kinds != null && !IsSpatialKind(kinds[a]) ? $"kind '{kinds[a]}'" : "space directions entry 'none'")
+                    + "); expected three spatial axes" + (dim == 3 ? " (2D vector images are not supported)" : ""));
         int components = dim == 4 ? (int)sizes[0] : 1;
         if (components > 64) throw new ImageFormatException(path, $"NRRD has {components} components per voxel; at most 64 are supported");
         var grid = new GridSize((int)sizes[firstSpatial], (int)sizes[firstSpatial + 1], (int)sizes[firstSpatial + 2]);
