@@ -187,6 +187,7 @@ public class NrrdBadInputTests
     [TestCase("dimension: 3\nsizes: 2 3 4\nspace: 3D-right-handed\n", "unsupported NRRD space")]
     [TestCase("dimension: 3\nsizes: 2 3 4\nkinds: list domain domain\n", "not spatial")]
     [TestCase("dimension: 4\nsizes: 2 3 4 5\nkinds: domain domain domain list\n", "time series")]
+    [TestCase("dimension: 4\nsizes: 2 3 4 5\nkinds: domain domain domain time\n", "time series")]
     [TestCase("dimension: 4\nsizes: 2 3 4 5\n", "first axis is not marked")]
     [TestCase("dimension: 3\nsizes: 2 3 4\nsizes: 2 3 4\n", "appears twice")]
     [TestCase("dimension: 3\nsizes: 2 3 4\nthis line is nonsense\n", "malformed NRRD header line")]

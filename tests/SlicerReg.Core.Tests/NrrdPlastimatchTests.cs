@@ -141,6 +141,25 @@ public class NrrdPlastimatchTests
         AssertDumpMatches(v, d, expected);
     }
 
+    /// <summary>
+    /// Slicer's vtkSlicerTransformsReader loads a NRRD as a grid transform when itk::NrrdImageIO reports a 3D image with
+    /// vector voxels and metadata intent_code "1006". ITK inside plastimatch shows both: converting our field to MetaImage
+    /// (which writes ITK's metadata dictionary out) gives NDims 3, 3 channels and intent_code = 1006.
+    /// </summary>
+    [Test]
+    public void ItkSeesOurDisplacementFieldAsA3dVectorImageWithDisplacementIntent()
+    {
+        using var tmp = new TempFolder();
+        string nrrd = tmp.File("field.nrrd"), mha = tmp.File("theirs.mha");
+        Nrrd.Write(DisplacementField(AxisAligned()), nrrd);
+        ExternalTool.Check(ExternalTool.Plastimatch, "xf-convert", "--input", nrrd, "--output", mha);
+        var bytes = File.ReadAllBytes(mha);
+        string header = System.Text.Encoding.Latin1.GetString(bytes, 0, Math.Min(bytes.Length, 4096));
+        Assert.That(header, Does.Contain("NDims = 3"));
+        Assert.That(header, Does.Contain("ElementNumberOfChannels = 3"));
+        Assert.That(header, Does.Contain("intent_code = 1006"));
+    }
+
     // ------------------------------------------------------------------ (b) plastimatch → ours
 
     [Test]

@@ -126,6 +126,20 @@ public class NrrdRoundTripTests
         AssertSameGeometry(v.Geometry, r.Geometry);
     }
 
+    [TestCase(VolumeKind.Scalar, 3)]
+    [TestCase(VolumeKind.Vector, 1)]
+    [TestCase(VolumeKind.Vector, 2)]
+    public void UnusualKindAndComponentCombinationsRoundTrip(VolumeKind kind, int components)
+    {
+        using var tmp = new TempFolder();
+        var v = Random(VoxelType.Float32, AxisAligned(), components, kind);
+        string path = tmp.File("u.nrrd");
+        Nrrd.Write(v, path);
+        var r = Nrrd.Read(path);
+        Assert.That(r.Kind, Is.EqualTo(kind));
+        AssertSameVoxels(v, r);
+    }
+
     [Test]
     public void MetadataWithNewlinesAndBackslashesRoundTrips()
     {

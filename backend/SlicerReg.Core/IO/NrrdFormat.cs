@@ -96,7 +96,8 @@ public sealed class NrrdFormat : IVolumeFormat
         }
     }
 
-    static bool IsSpatialKind(string kind) => kind is "domain" or "space" or "time" or "???" or "none";
+    /// <summary>Spec "kinds": domain and space are spatial; ??? and none say nothing; all others (vector, list, time, RGB-color, …) are not.</summary>
+    static bool IsSpatialKind(string kind) => kind is "domain" or "space" or "???" or "none";
 
     public Volume Read(string path)
     {
@@ -281,10 +282,9 @@ public sealed class NrrdFormat : IVolumeFormat
                 throw new ImageFormatException(path, $"header key {KindKey} has unknown value '{marker}' (expected one of {string.Join(", ", Enum.GetNames<VolumeKind>())})");
             bool fits = k switch
             {
-                VolumeKind.Scalar => components == 1,
                 VolumeKind.LabelMap => components == 1 && type.IsInteger(),
                 VolumeKind.DisplacementField => components == 3,
-                _ => components > 1,
+                _ => true,
             };
             if (!fits) throw new ImageFormatException(path, $"header key {KindKey}={k} does not fit a {type} volume with {components} component(s)");
             return k;
