@@ -223,6 +223,10 @@ public class NrrdPlastimatchTests
         // (name, header lines after magic, data maker)
         yield return new TestCaseData("NRRD0001", "type: unsigned short\ndimension: 3\nsizes: 7 5 4\nspacings: 0.5 1.5 2\nendian: big\nencoding: raw\n", VoxelType.UInt16, "big")
             .SetName("SpacingsOnlyBigEndianNoSpaceIsLps");
+        yield return new TestCaseData("NRRD0004", "type: uint16_t\ndimension: 3\nsizes: 7 5 4\nspacings: 0.5 1.5 2\naxis mins: 10 -20 30\nendian: little\nencoding: raw\n", VoxelType.UInt16, "raw")
+            .SetName("AxisMinsDefaultCellCentred");
+        yield return new TestCaseData("NRRD0004", "type: uint16_t\ndimension: 3\nsizes: 7 5 4\nspacings: 0.5 1.5 2\naxismins: 10 -20 30\ncenterings: node cell node\nendian: little\nencoding: raw\n", VoxelType.UInt16, "raw")
+            .SetName("AxisMinsNodeAndCellCentred");
         yield return new TestCaseData("NRRD0005", "type: signed short\ndimension: 3\nspace: RAS\nsizes: 7 5 4\nspace directions: (0,1.5,0) (-0.5,0,0) (0,0,2)\nspace origin: (1,2,3)\nendian: little\nencoding: gzip\nbyte skip: 6\n", VoxelType.Int16, "gzip-skip6")
             .SetName("RasAbbreviationGzipWithByteSkip");
         yield return new TestCaseData("NRRD0004", "type: float\ndimension: 3\nspace: LPS\nsizes: 7 5 4\nspace directions: (0.5,0,0) (0,0,1.5) (0,-2,0)\nspace origin: (-5,6,7.5)\nendian: little\nencoding: raw\nline skip: 2\nbyte skip: 3\n", VoxelType.Float32, "lines2-skip3")

@@ -13,7 +13,8 @@ namespace SlicerReg.Core.IO;
 /// <b>Reading.</b> Magic NRRD0001..NRRD0005; encodings raw, gzip and ascii; either endianness; every spelling of
 /// uint8/int16/uint16/int32/float/double. Dimension 3 (scalar) or 4 with the components on the first, non-spatial axis
 /// (kind vector, RGB-color, list, … or space direction "none"). Geometry from <c>space directions</c>/<c>space origin</c>
-/// in <c>space</c> RAS or LPS; without space directions, from <c>spacings</c> with identity directions and origin 0.
+/// in <c>space</c> RAS or LPS; without space directions, from <c>spacings</c> with identity directions and origin 0
+/// (or <c>axis mins</c>, shifted half a voxel on cell-centred axes, as ITK does).
 /// A header with no <c>space</c> field is taken to be in LPS, as ITK (and so 3D Slicer and plastimatch) does.
 /// Non-anatomical spaces (scanner-xyz, 3D-right-handed, …) are refused: nothing says how they sit in the patient.
 /// </para>
@@ -233,6 +234,24 @@ public sealed class NrrdFormat : IVolumeFormat
                     if (!NrrdHeader.TryParseDouble(spacingWords[firstSpatial + a], out s[a]) || !(s[a] > 0) || !double.IsFinite(s[a]))
                         throw new ImageFormatException(path, $"NRRD spacings: '{spacingWords[firstSpatial + a]}' is not a positive spacing");
             linear = Mat3.Diagonal(s[0], s[1], s[2]);
+            // Without a space origin, ITK places voxel 0 at "axis mins", plus half a voxel on cell-centred axes (teem's
+            // default centring is cell). Checked against plastimatch (ITK 5.2).
+            if (h.Get("space origin") == null && h.Get("axis mins") is string minsText)
+            {
+                var mins = NrrdHeader.Words(minsText);
+                var centers = h.Get("centers") is string ct ? NrrdHeader.Words(ct) : null;
+                if (mins.Length != dim || (centers != null && centers.Length != dim))
+                    throw new ImageFormatException(path, $"NRRD axis mins/centers must list {dim} values");
+                var o = new double[3];
+                for (int a = 0; a < 3; a++)
+                {
+                    if (!NrrdHeader.TryParseDouble(mins[firstSpatial + a], out o[a])) throw new ImageFormatException(path, $"NRRD axis mins: '{mins[firstSpatial + a]}' is not a number");
+                    if (!double.IsFinite(o[a])) o[a] = 0;
+                    bool node = centers != null && centers[firstSpatial + a].Equals("node", StringComparison.OrdinalIgnoreCase);
+                    if (!node) o[a] += s[a] / 2;
+                }
+                origin = Vec3.FromArray(o);
+            }
         }
         ImageGeometry geometry;
         try { geometry = ImageGeometry.FromIndexToWorld(grid, new Mat4(linear, origin), space); }
