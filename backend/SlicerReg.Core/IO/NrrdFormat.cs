@@ -35,13 +35,16 @@ namespace SlicerReg.Core.IO;
 /// for a 3D image with vector voxels whose metadata <c>intent_code</c> is "1006", answers 0.6, above the volume reader's
 /// 0.55 for .nrrd, so the file loads as a grid transform; vtkMRMLTransformStorageNode then reads it as an ITK displacement
 /// field: LPS grid, LPS vector components, "from parent" (resampling) direction. Older Slicer versions (qSlicerTransformsReader)
-/// only check NIfTI intent codes; there the user picks "Transform" in the Add Data dialog.
+/// only check NIfTI intent codes; there the user picks "Transform" in the Add Data dialog (or calls slicer.util.loadTransform).
+/// The first kind must be <c>vector</c>: vtkSlicerSequencesReader claims 4D NRRDs whose kinds contain <c>list</c> or
+/// <c>time</c> (confidence 0.58, above the volume reader), so multi-component volumes are written with kind vector too.
 /// </para>
 /// <para>
 /// <b>Writing.</b> NRRD0004, little endian, gzip (default) or raw (<see cref="VolumeWriteOptions.Compress"/> false), space
 /// <see cref="VolumeWriteOptions.Space"/> (default RAS); displacement fields always LPS with LPS components, kinds
 /// <c>vector domain domain domain</c> and <c>intent_code:=1006</c>. A .nhdr path writes a detached header and a data file
-/// beside it (<c>NAME.raw</c> or <c>NAME.raw.gz</c>). Metadata goes out as key:=value. Writes are atomic.
+/// beside it (<c>NAME.raw</c> or <c>NAME.raw.gz</c>). Metadata goes out as key:=value, then <c>SlicerReg_VolumeKind</c>
+/// (Slicer ignores it; a label map loads as one in Slicer only under a label-map file name). Writes are atomic.
 /// </para>
 /// </summary>
 public sealed class NrrdFormat : IVolumeFormat
