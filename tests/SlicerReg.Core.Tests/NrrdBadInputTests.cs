@@ -170,6 +170,7 @@ public class NrrdBadInputTests
         Refused(tmp.File("d.nhdr"), "several files");
     }
 
+    [TestCase("\x89PNG\r\n\x1a", "not a NRRD file")]
     [TestCase("NRRD0006\n", "unsupported NRRD magic")]
     [TestCase("P5\n", "not a NRRD file")]
     [TestCase("", "not a NRRD file")]
@@ -177,6 +178,14 @@ public class NrrdBadInputTests
     {
         using var tmp = new TempFolder();
         Refused(WriteNrrd(tmp, "b.nrrd", first + "type: uchar\n\n", new byte[24]), problem);
+    }
+
+    [Test]
+    public void BinaryFileWithoutNewlines()
+    {
+        using var tmp = new TempFolder();
+        Refused(WriteNrrd(tmp, "bin.nrrd", "", Enumerable.Repeat((byte)'A', 8 << 20).ToArray()), "not a NRRD file");
+        Refused(WriteNrrd(tmp, "bin2.nrrd", "NRRD0004\ntype: uchar", Enumerable.Repeat((byte)'A', 8 << 20).ToArray()), "header is longer");
     }
 
     [TestCase("dimension: 2\nsizes: 4 6\n", "dimension 2")]
@@ -226,6 +235,7 @@ public class NrrdBadInputTests
         Directory.CreateDirectory(tmp.File("x.nrrd"));
         var e = Assert.Throws<ImageFormatException>(() => VolumeFile.Write(Small(), tmp.File("x.nrrd")))!;
         Assert.That(e.Message, Does.Contain("x.nrrd"));
+        Assert.Throws<ImageFormatException>(() => Nrrd.Write(Small(), tmp.File("x.nrrd")));
         Assert.That(Directory.GetFiles(tmp.Path), Is.Empty, "no temp file left");
     }
 

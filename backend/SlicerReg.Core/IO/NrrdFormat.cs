@@ -106,6 +106,15 @@ public sealed class NrrdFormat : IVolumeFormat
     public Volume Read(string path)
     {
         if (!File.Exists(path)) throw new ImageFormatException(path, "file not found");
+        try { return ReadNrrd(path); }
+        catch (Exception e) when (e is (IOException and not ImageFormatException) or UnauthorizedAccessException)
+        {
+            throw new ImageFormatException(path, $"cannot read: {e.Message}", e);
+        }
+    }
+
+    Volume ReadNrrd(string path)
+    {
         NrrdHeader h;
         using (var hs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))
             h = NrrdHeader.Read(hs, path);
@@ -541,13 +550,20 @@ public sealed class NrrdFormat : IVolumeFormat
             }
         }
 
-        if (detached)
-            AtomicFile.WriteAll(new (string, Action<Stream>)[]
+        try
+        {
+            if (detached)
+                AtomicFile.WriteAll(new (string, Action<Stream>)[]
             {
-                (path, s => s.Write(header)),
-                (dataPath, s => VoxelCodec.WriteElements(s, payload, gzip)),
-            });
-        else
-            AtomicFile.Write(path, s => { s.Write(header); VoxelCodec.WriteElements(s, payload, gzip); });
+                    (path, s => s.Write(header)),
+                    (dataPath, s => VoxelCodec.WriteElements(s, payload, gzip)),
+                });
+            else
+                AtomicFile.Write(path, s => { s.Write(header); VoxelCodec.WriteElements(s, payload, gzip); });
+        }
+        catch (Exception e) when (e is (IOException and not ImageFormatException) or UnauthorizedAccessException)
+        {
+            throw new ImageFormatException(path, $"cannot write: {e.Message}", e);
+        }
     }
 }

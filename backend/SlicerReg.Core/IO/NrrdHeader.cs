@@ -49,24 +49,25 @@ public sealed class NrrdHeader
     {
         var line = new List<byte>(256);
         long position = 0;
-        bool ReadLine(out string text)
+        bool ReadLine(out string text, int maxLength = int.MaxValue)
         {
             line.Clear();
+            bool newline = false;
             int b;
-            while ((b = stream.ReadByte()) >= 0)
+            while (line.Count < maxLength && (b = stream.ReadByte()) >= 0)
             {
-                position++;
-                if (position > MaxHeaderBytes) throw new ImageFormatException(path, $"NRRD header is longer than {MaxHeaderBytes} bytes (missing blank line before the data?)");
-                if (b == '\n') break;
+                if (++position > MaxHeaderBytes) throw new ImageFormatException(path, $"NRRD header is longer than {MaxHeaderBytes} bytes (missing blank line before the data?)");
+                if (b == '\n') { newline = true; break; }
                 line.Add((byte)b);
             }
-            if (b < 0 && line.Count == 0) { text = ""; return false; }
+            if (!newline && line.Count == 0) { text = ""; return false; }
             if (line.Count > 0 && line[^1] == '\r') line.RemoveAt(line.Count - 1);
             text = Encoding.UTF8.GetString(line.ToArray());
             return true;
         }
 
-        if (!ReadLine(out var magic) || !magic.StartsWith("NRRD", StringComparison.Ordinal))
+        // The magic line is short; a binary file without newlines must not be read as one long line.
+        if (!ReadLine(out var magic, maxLength: 64) || !magic.StartsWith("NRRD", StringComparison.Ordinal))
             throw new ImageFormatException(path, "not a NRRD file: the first line must be NRRD0001..NRRD0005");
         var m = Regex.Match(magic, "^NRRD000([1-5])\\s*$");
         if (!m.Success) throw new ImageFormatException(path, $"unsupported NRRD magic '{Trunc(magic)}' (expected NRRD0001..NRRD0005)");
