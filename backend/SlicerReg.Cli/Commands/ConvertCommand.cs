@@ -45,7 +45,15 @@ public sealed class ConvertCommand : ICommand
             Space = space == null ? null : PatientCoordinates.Parse(space),
         };
         VolumeFile.Write(v, output, options);
+        if (v.Kind == VolumeKind.LabelMap && !LooksLikeLabelName(output))
+            Console.Error.WriteLine($"note: 3D Slicer recognises label maps by file name (a word 'label' or 'seg'); consider naming it e.g. {Path.GetFileNameWithoutExtension(output).Split('.')[0]}_label{string.Concat(Path.GetFileName(output).SkipWhile(ch => ch != '.'))}");
         stdout.WriteLine($"wrote {output} ({v.Size}, {v.VoxelType.ToString().ToLowerInvariant()}×{v.Components}, {v.Kind})");
         return 0;
+    }
+
+    static bool LooksLikeLabelName(string path)
+    {
+        string n = Path.GetFileName(path).ToLowerInvariant();
+        return n.Contains("label") || n.Contains("seg");
     }
 }
