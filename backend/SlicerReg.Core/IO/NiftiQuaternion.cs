@@ -9,7 +9,7 @@ namespace SlicerReg.Core.IO;
 /// </summary>
 public readonly record struct NiftiQuaternion(double B, double C, double D, double Qfac)
 {
-    /// <summary>The proper rotation R of the quaternion (nifti1.h formula; a recomputed from b, c, d).</summary>
+    /// <summary>The proper rotation R of the quaternion (nifti1.h formula; a = √(1 − b² − c² − d²)).</summary>
     public Mat3 Rotation
     {
         get
@@ -17,13 +17,13 @@ public readonly record struct NiftiQuaternion(double B, double C, double D, doub
             double b = B, c = C, d = D;
             double aa = 1.0 - (b * b + c * c + d * d);
             double a;
-            if (aa < 1e-7)
+            if (aa < 0)
             {
-                // Rounding can push b²+c²+d² just past 1: nifti1.h says a = 0 and (b, c, d) renormalised (a 180° turn).
+                // Rounding pushed b²+c²+d² past 1: a 180° turn; renormalise (b, c, d) with a = 0.
                 double n = Math.Sqrt(b * b + c * c + d * d);
                 b /= n; c /= n; d /= n; a = 0;
             }
-            else a = Math.Sqrt(aa);
+            else a = Math.Sqrt(aa); // as nibabel; niftilib (ITK) also zeroes a below a²<1e-7, a ≤ 6e-4 difference near 180°
             return new Mat3(new[]
             {
                 a * a + b * b - c * c - d * d, 2 * (b * c - a * d), 2 * (b * d + a * c),
