@@ -33,7 +33,7 @@ namespace SlicerReg.Core.IO;
 /// </summary>
 public sealed class NiftiFormat : IVolumeFormat
 {
-    public string Name => "NIfTI-1";
+    public string Name => "Nifti"; // the name the skeleton gave it; the CLI prints it
     public IReadOnlyList<string> Extensions { get; } = new[] { ".nii.gz", ".nii" };
 
     public Volume Read(string path)
@@ -84,16 +84,8 @@ public sealed class NiftiFormat : IVolumeFormat
                 ? "compression was requested but the file name ends in .nii; name it .nii.gz"
                 : "no compression was requested but the file name ends in .gz; name it .nii");
 
-        var header = BuildHeader(volume, path);
-        Volume toWrite = volume;
-        if (volume.Kind == VolumeKind.DisplacementField)
-        {
-            toWrite = volume.Clone();
-            FlipXy(toWrite); // RAS in memory → LPS components in the file (ITK's convention for intent VECTOR)
-        }
-        var headerBytes = header.ToBytes();
-        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("big-endian hosts are not supported");
-        Array? planar = toWrite.Components > 1 ? InterleavedToPlanar(toWrite) : null;
+        var headerBytes = BuildHeader(volume, path).ToBytes();
+        var data = DataInFileOrder(volume);
         try
         {
             AtomicFile.Write(path, s =>
@@ -103,9 +95,7 @@ public sealed class NiftiFormat : IVolumeFormat
                 {
                     o.Write(headerBytes);
                     o.Write(new byte[NiftiHeader.SingleFileDataOffset - NiftiHeader.Size]); // extension flag: none
-                    if (planar is null) VoxelCodec.WriteElements(o, toWrite, gzip: false);
-                    else o.Write(VoxelCodec.ByteView(planar)); // host order is little-endian (WriteElements refuses others)
-
+                    o.Write(VoxelCodec.ByteView(data));
                 }
                 finally { if (gzip) o.Dispose(); }
             });
@@ -203,7 +193,7 @@ public sealed class NiftiFormat : IVolumeFormat
     }
 
     /// <summary>IJK→RAS in mm: sform if coded, else qform if coded (nifti1.h methods 3, 2), else ITK's default (see the class notes).</summary>
-    internal static ImageGeometry ReadGeometry(NiftiHeader h, GridSize size, string path)
+    static ImageGeometry ReadGeometry(NiftiHeader h, GridSize size, string path)
     {
         double unit = h.SpatialUnits switch
         {
@@ -287,9 +277,7 @@ public sealed class NiftiFormat : IVolumeFormat
         {
             case float[] a: for (long n = 0; n < a.LongLength; n += 3) { a[n] = -a[n]; a[n + 1] = -a[n + 1]; } break;
             case double[] a: for (long n = 0; n < a.LongLength; n += 3) { a[n] = -a[n]; a[n + 1] = -a[n + 1]; } break;
-            case short[] a: for (long n = 0; n < a.LongLength; n += 3) { a[n] = (short)-a[n]; a[n + 1] = (short)-a[n + 1]; } break;
-            case int[] a: for (long n = 0; n < a.LongLength; n += 3) { a[n] = -a[n]; a[n + 1] = -a[n + 1]; } break;
-            default: throw new ArgumentException($"a displacement field needs signed components, not {v.VoxelType}");
+            default: throw new ArgumentException($"a displacement field needs float components, not {v.VoxelType}");
         }
     }
 
@@ -327,6 +315,23 @@ public sealed class NiftiFormat : IVolumeFormat
     }
 
     // ---- writing ----
+
+    /// <summary>
+    /// The voxels as they go on disk (little-endian host order): displacement vectors turned to LPS, vector
+    /// components de-interleaved into NIfTI's 5th dimension. The caller's volume is not modified.
+    /// </summary>
+    static Array DataInFileOrder(Volume volume)
+    {
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("big-endian hosts are not supported");
+        if (volume.Components == 1) return volume.Data;
+        var v = volume;
+        if (volume.Kind == VolumeKind.DisplacementField)
+        {
+            v = volume.Clone();
+            FlipXy(v); // RAS in memory → LPS components in the file (ITK's convention for intent VECTOR)
+        }
+        return InterleavedToPlanar(v);
+    }
 
     static NiftiHeader BuildHeader(Volume volume, string path)
     {
