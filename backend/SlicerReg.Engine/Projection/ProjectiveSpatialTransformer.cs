@@ -131,7 +131,7 @@ public sealed class ProjectiveSpatialTransformer : Module<Tensor, Tensor, Tensor
             throw new ArgumentException($"ProST sampling transform must have shape (B, 4, 4), got ({string.Join(", ", samplingTransform.shape)})");
         if (samplingTransform.dtype != volume.dtype)
             throw new ArgumentException($"ProST sampling transform is {samplingTransform.dtype} but the volume is {volume.dtype}");
-        if (samplingTransform.device != volume.device)
+        if (samplingTransform.device_type != volume.device_type || samplingTransform.device_index != volume.device_index)
             throw new ArgumentException($"ProST sampling transform is on {samplingTransform.device} but the volume is on {volume.device}");
         long tb = samplingTransform.shape[0];
         if (tb != batch && tb != 1 && batch != 1)
