@@ -31,8 +31,8 @@ public sealed class ProjectiveSpatialTransformer : Module<Tensor, Tensor, Tensor
     /// <summary>The grid the input volume tensor lives on (its IJK→RAS).</summary>
     public ImageGeometry VolumeGrid { get; }
 
-    // [0] ray directions (rows·columns, 3) RAS; [1] sample depths (K) mm; [2] RAS → normalised grid coordinates (4, 4);
-    // [3] homogeneous source (4).
+    // [0] ray directions (rows·columns, 3) RAS; [1] sample depths (K) mm; [2] linear part (3, 3) and [3] offset (3) of
+    // RAS → normalised grid coordinates; [4] source (3) RAS.
     readonly DeviceTensorCache _constants;
 
     public ProjectiveSpatialTransformer(BeamGeometry beam, ImageGeometry volumeGrid) : base(nameof(ProjectiveSpatialTransformer))
@@ -84,11 +84,22 @@ public sealed class ProjectiveSpatialTransformer : Module<Tensor, Tensor, Tensor
     {
         using var scope = NewDisposeScope();
         var c = _constants.Get(device, dtype);
-        Tensor dirs = c[0], depths = c[1], rasToNorm = c[2], source = c[3];
-        var m = samplingTransform is null ? rasToNorm.unsqueeze(0) : rasToNorm.matmul(samplingTransform); // (B', 4, 4)
-        long b = m.shape[0];
-        var linear = m.narrow(1, 0, 3).narrow(2, 0, 3);                    // (B', 3, 3)
-        var origin = m.matmul(source).narrow(1, 0, 3);                      // (B', 3): the source, normalised
+        Tensor dirs = c[0], depths = c[1], normLinear = c[2], normOffset = c[3], source = c[4];
+        Tensor linear, origin; // per sample: RAS direction → normalised, and the source in normalised coordinates
+        if (samplingTransform is null)
+        {
+            linear = normLinear.unsqueeze(0);                                              // (1, 3, 3)
+            origin = (normLinear.matmul(source) + normOffset).unsqueeze(0);                // (1, 3)
+        }
+        else
+        {
+            var top = samplingTransform.narrow(1, 0, 3);                                   // (B', 3, 4): rows of T used
+            var tLinear = top.narrow(2, 0, 3);
+            var mappedSource = tLinear.matmul(source) + top.narrow(2, 3, 1).squeeze(2);    // (B', 3) = T·source
+            linear = normLinear.matmul(tLinear);                                           // (B', 3, 3)
+            origin = mappedSource.matmul(normLinear.t()) + normOffset;                      // (B', 3)
+        }
+        long b = linear.shape[0];
         var direction = dirs.matmul(linear.transpose(1, 2));               // (B', P, 3)
         int k = Beam.SamplesPerRay, rows = Beam.Rows, cols = Beam.Columns;
         var grid = origin.view(b, 1, 1, 1, 3) + depths.view(1, k, 1, 1, 1) * direction.view(b, 1, rows, cols, 3);
@@ -102,22 +113,15 @@ public sealed class ProjectiveSpatialTransformer : Module<Tensor, Tensor, Tensor
         // Index → normalised for align_corners = false: x = (2i + 1)/n − 1.
         var norm = new Mat4(Mat3.Diagonal(2.0 / s.I, 2.0 / s.J, 2.0 / s.K), new Vec3(1.0 / s.I - 1, 1.0 / s.J - 1, 1.0 / s.K - 1));
         var rasToNorm = norm * VolumeGrid.RasToIjk;
-        var m = new double[16];
-        Array.Copy(ToRowMajor4(rasToNorm), m, 16);
         var src = Beam.View.Source;
         return new[]
         {
             tensor(Beam.RayDirections(), new long[] { (long)Beam.Rows * Beam.Columns, 3 }, ScalarType.Float64),
             tensor(Beam.SampleDepths(), new long[] { Beam.SamplesPerRay }, ScalarType.Float64),
-            tensor(m, new long[] { 4, 4 }, ScalarType.Float64),
-            tensor(new[] { src.X, src.Y, src.Z, 1.0 }, new long[] { 4 }, ScalarType.Float64),
+            tensor(rasToNorm.Linear.ToRowMajor(), new long[] { 3, 3 }, ScalarType.Float64),
+            tensor(rasToNorm.Translation.ToArray(), new long[] { 3 }, ScalarType.Float64),
+            tensor(src.ToArray(), new long[] { 3 }, ScalarType.Float64),
         };
-    }
-
-    internal static double[] ToRowMajor4(Mat4 a)
-    {
-        var l = a.Linear; var t = a.Translation;
-        return new[] { l[0, 0], l[0, 1], l[0, 2], t.X, l[1, 0], l[1, 1], l[1, 2], t.Y, l[2, 0], l[2, 1], l[2, 2], t.Z, 0, 0, 0, 1 };
     }
 
     /// <summary>Validates the inputs and returns the batch size of the output.</summary>
