@@ -110,4 +110,32 @@ public class ProstGradientTests
         Assert.That(volume.grad!.abs().sum().item<float>(), Is.GreaterThan(0f));
         Assert.That(t.grad![1].narrow(0, 0, 3).abs().sum().item<float>(), Is.GreaterThan(0f));
     }
+
+    [Test]
+    public void RepeatedTrainingStepsLeaveNoLiveTensorsBehind()
+    {
+        var grid = ObliqueGrid(new GridSize(20, 18, 16), Centre);
+        var view = ViewOf(Centre, new Vec3(-0.4, 0.6, 0.7), 500, columns: 12, rows: 10, columnSpacing: 2.5, rowSpacing: 2.5);
+        using var prost = new ProjectiveSpatialTransformer(view, grid, 24, depthMarginMm: 5);
+        using var inverse = new InverseProjectiveSpatialTransformer(prost.Beam, grid);
+        using var outer = NewDisposeScope();
+        var volume = rand(new long[] { 2, 1, 16, 18, 20 }).requires_grad_(true);
+        var t = Affine(Mat3.Identity, new Vec3(1, 0, 0)).repeat(2, 1, 1).requires_grad_(true);
+        void Step()
+        {
+            using var scope = NewDisposeScope();
+            var loss = prost.forward(volume, t).sum() + inverse.forward(prost.BeamVolume(volume, t)).sum();
+            loss.backward();
+        }
+        Step(); // creates the geometry caches and the .grad tensors
+        // Live in scopes, detached from scopes (e.g. a cache rebuilt every call), and created outside any scope.
+        static (long, long, long) Counts()
+        {
+            var s = TorchSharp.DisposeScopeManager.Statistics;
+            return (s.ThreadTotalLiveCount, s.DetachedFromScopeCount, s.CreatedOutsideScopeCount - s.DisposedOutsideScopeCount);
+        }
+        var before = Counts();
+        for (int n = 0; n < 5; n++) Step();
+        Assert.That(Counts(), Is.EqualTo(before), "tensors accumulate across training steps (live, detached, outside scopes)");
+    }
 }
