@@ -168,7 +168,11 @@ public class ProstProjectionTests
         var beamBatched = prost.BeamVolume(cat(new[] { v0, v1 }));
         double diff = (batched[0] - alone[0]).abs().max().item<float>();
         double beamDiff = (beamBatched[0] - beamAlone[0]).abs().max().item<float>();
-        TestContext.Out.WriteLine($"max |batched − alone| = {diff:G3} (image), {beamDiff:G3} (beam volume)");
+        // One volume shared by a batch of transforms (the atlas under several poses).
+        var shared = prost.forward(v0, cat(new[] { t1, t0 }));
+        double sharedDiff = (shared[1] - alone[0]).abs().max().item<float>();
+        TestContext.Out.WriteLine($"max |batched − alone| = {diff:G3} (image), {beamDiff:G3} (beam volume), {sharedDiff:G3} (shared volume)");
+        Assert.That(sharedDiff, Is.EqualTo(0.0));
         Assert.That(diff, Is.EqualTo(0.0));
         Assert.That(beamDiff, Is.EqualTo(0.0));
         Assert.That(alone.abs().max().item<float>(), Is.GreaterThan(0.1f));

@@ -19,7 +19,8 @@ namespace SlicerReg.Engine.Projection;
 /// outside each face keeps the integral of a constant volume equal to the chord through its voxel boxes.
 /// The optional per-sample transform T (B, 4, 4), RAS → RAS, is the resampling ("from parent", pull-back) map of the
 /// volume: a beam point p reads the input at T·p. A rigid/similarity T therefore projects the input moved by T⁻¹; only
-/// the top 3×4 block of T is used. Gradients flow to the volume and to T.
+/// the top 3×4 block of T is used. Gradients flow to the volume and to T. The depth range stays the one fitted to the
+/// untransformed grid: give a depth margin (constructor) at least as large as the displacement T may cause.
 /// Everything runs on the input's device and dtype.
 /// </summary>
 public sealed class ProjectiveSpatialTransformer : Module<Tensor, Tensor, Tensor>
