@@ -9,10 +9,11 @@ namespace SlicerReg.Engine.Benchmarks;
 /// <summary>Timings of one ProST / invProST configuration, in milliseconds (median over the repeats).</summary>
 public sealed record ProstBenchmarkResult(
     string Device, int Batch, int VolumeI, int VolumeJ, int VolumeK, int Rows, int Columns, int SamplesPerRay, int Repeats,
-    double ProstForwardMs, double ProstBackwardMs, double InverseForwardMs, double InverseBackwardMs)
+    double ProstForwardMs, double ProstBackwardMs, double InverseForwardMs, double InverseBackwardMs,
+    double ProstFirstCallMs, double InverseFirstCallMs)
 {
     public override string ToString() => FormattableString.Invariant(
-        $"ProST on {Device}: batch {Batch}, volume {VolumeI}×{VolumeJ}×{VolumeK} (I×J×K), detector {Rows}×{Columns} (rows×columns), K = {SamplesPerRay}, median of {Repeats}: ProST forward {ProstForwardMs:F1} ms, backward {ProstBackwardMs:F1} ms; invProST forward {InverseForwardMs:F1} ms, backward {InverseBackwardMs:F1} ms");
+        $"ProST on {Device}: batch {Batch}, volume {VolumeI}×{VolumeJ}×{VolumeK} (I×J×K), detector {Rows}×{Columns} (rows×columns), K = {SamplesPerRay}, median of {Repeats}: ProST forward {ProstForwardMs:F1} ms, backward {ProstBackwardMs:F1} ms; invProST forward {InverseForwardMs:F1} ms, backward {InverseBackwardMs:F1} ms; first call (builds the geometry constants) ProST {ProstFirstCallMs:F0} ms, invProST {InverseFirstCallMs:F0} ms");
 }
 
 /// <summary>
@@ -44,6 +45,7 @@ public static class ProstBenchmark
         var beamInput = rand(new long[] { batch, 1, samplesPerRay, rows, columns }, device: dev).requires_grad_(true);
 
         var pf = new List<double>(); var pb = new List<double>(); var ivf = new List<double>(); var ivb = new List<double>();
+        double prostFirst = 0, inverseFirst = 0;
         for (int rep = 0; rep <= repeats; rep++) // rep 0 warms up (caches, allocator) and is not counted
         {
             using (var it = NewDisposeScope())
@@ -55,7 +57,7 @@ public static class ProstBenchmark
                 image.sum().backward();
                 Sync(dev, volume.grad!); double b = t0.Elapsed.TotalMilliseconds;
                 volume.grad!.zero_(); transform.grad!.zero_();
-                if (rep > 0) { pf.Add(f); pb.Add(b); }
+                if (rep > 0) { pf.Add(f); pb.Add(b); } else prostFirst = f;
             }
             using (var it = NewDisposeScope())
             {
@@ -66,11 +68,11 @@ public static class ProstBenchmark
                 back.sum().backward();
                 Sync(dev, beamInput.grad!); double b = t0.Elapsed.TotalMilliseconds;
                 beamInput.grad!.zero_();
-                if (rep > 0) { ivf.Add(f); ivb.Add(b); }
+                if (rep > 0) { ivf.Add(f); ivb.Add(b); } else inverseFirst = f;
             }
         }
         return new ProstBenchmarkResult(dev.ToString(), batch, volumeI, volumeJ, volumeK, rows, columns, samplesPerRay, repeats,
-                                        Median(pf), Median(pb), Median(ivf), Median(ivb));
+                                        Median(pf), Median(pb), Median(ivf), Median(ivb), prostFirst, inverseFirst);
     }
 
     static void Sync(Device dev, Tensor t)

@@ -66,19 +66,23 @@ public sealed class InverseProjectiveSpatialTransformer : Module<Tensor, Tensor>
         Vec3 src = view.Source, normal = view.Normal, dc = view.DetectorCenter;
         double sourceToPlane = (dc - src).Dot(normal); // negative: the normal points toward the source
         var ijkToRas = TargetGrid.IjkToRas;
-        double depthRange = Beam.FarMm - Beam.NearMm;
-        for (int k = 0; k < s.K; k++)
+        Vec3 di = ijkToRas.Linear.Column(0), dj = ijkToRas.Linear.Column(1), dk = ijkToRas.Linear.Column(2);
+        Vec3 origin = ijkToRas.Translation - src; // voxel (0, 0, 0) relative to the source
+        Vec3 colDir = view.ColumnDirection / view.ColumnSpacingMm, rowDir = view.RowDirection / view.RowSpacingMm;
+        double col0 = (view.Columns - 1) / 2.0, row0 = (view.Rows - 1) / 2.0, depthRange = Beam.FarMm - Beam.NearMm;
+        Vec3 srcToCentre = src - dc;
+        Parallel.For(0, s.K, k =>
+        {
             for (int j = 0; j < s.J; j++)
                 for (int i = 0; i < s.I; i++)
                 {
                     long v = ((long)k * s.J + j) * s.I + i;
-                    Vec3 d = ijkToRas.TransformPoint(new Vec3(i, j, k)) - src;
+                    Vec3 d = origin + i * di + j * dj + k * dk; // voxel centre − source
                     double denom = d.Dot(normal);
                     if (denom >= 0) continue; // behind the source: outside the beam, grid stays 0 (finite), mask 0
                     // Pinhole projection, as CalibratedView.Project; pixel centres at integer (column, row).
-                    Vec3 hit = src + (sourceToPlane / denom) * d - dc;
-                    double col = hit.Dot(view.ColumnDirection) / view.ColumnSpacingMm + (view.Columns - 1) / 2.0;
-                    double row = hit.Dot(view.RowDirection) / view.RowSpacingMm + (view.Rows - 1) / 2.0;
+                    Vec3 hit = srcToCentre + (sourceToPlane / denom) * d;
+                    double col = hit.Dot(colDir) + col0, row = hit.Dot(rowDir) + row0;
                     // Normalised for align_corners = false over the frustum: pixel edges −½ and n−½ → ±1; depth Near, Far → ±1.
                     double x = (2 * col + 1) / view.Columns - 1;
                     double y = (2 * row + 1) / view.Rows - 1;
@@ -87,6 +91,7 @@ public sealed class InverseProjectiveSpatialTransformer : Module<Tensor, Tensor>
                     grid[3 * v] = x; grid[3 * v + 1] = y; grid[3 * v + 2] = z;
                     mask[v] = 1;
                 }
+        });
         return new[]
         {
             tensor(grid, new long[] { 1, s.K, s.J, s.I, 3 }, ScalarType.Float64),
