@@ -1,0 +1,107 @@
+using SlicerReg.Core.Geometry;
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+using F = TorchSharp.torch.nn.functional;
+
+namespace SlicerReg.Engine.Projection;
+
+/// <summary>
+/// Inverse projective spatial transformer, invProST (Van Houtte et al. 2022, Eq. 3): resamples beam-space feature volumes
+/// (B, C, K', rows', columns') onto a patient-space voxel grid (B, C, D, H, W) = (…, K, J, I) of <see cref="TargetGrid"/>.
+/// For each voxel centre x, G⁻¹(x) is its beam index: (column, row) where the ray source → x meets the detector (pinhole
+/// projection, <see cref="CalibratedView.Project"/>) and the depth index from the distance |x − source|
+/// (<see cref="BeamGeometry.ToBeamIndex"/>); the beam tensor is then sampled trilinearly (grid_sample, align_corners = false).
+/// The beam tensor is read as cells covering the beam's frustum — the detector's full extent (pixel edges) × the depth
+/// range [Near, Far] — so any resolution (K', rows', columns') of that frustum is accepted, e.g. a decoder output at a
+/// different size than the ProST beam. Voxels outside the frustum (outside the cone or the depth range, or behind the
+/// source) are exactly 0; inside, values between the outermost cell centres and the frustum's edge are the edge cells'
+/// (border padding), so ProST followed by invProST reproduces the input inside the cone (paper, Sect. invProST).
+/// Everything runs on the input's device and dtype.
+/// </summary>
+public sealed class InverseProjectiveSpatialTransformer : Module<Tensor, Tensor>
+{
+    public const bool AlignCorners = false;
+
+    public BeamGeometry Beam { get; }
+    /// <summary>The patient-space voxel grid of the output.</summary>
+    public ImageGeometry TargetGrid { get; }
+
+    // [0] grid (1, K, J, I, 3) of normalised beam coordinates (x, y, z) = (column, row, depth); [1] frustum mask (1, 1, K, J, I).
+    readonly DeviceTensorCache _constants;
+
+    public InverseProjectiveSpatialTransformer(BeamGeometry beam, ImageGeometry targetGrid) : base(nameof(InverseProjectiveSpatialTransformer))
+    {
+        Beam = beam ?? throw new ArgumentNullException(nameof(beam));
+        TargetGrid = targetGrid ?? throw new ArgumentNullException(nameof(targetGrid));
+        _constants = new DeviceTensorCache(MakeConstants);
+        RegisterComponents();
+    }
+
+    /// <summary>Resamples beam features (B, C, K', rows', columns') onto <see cref="TargetGrid"/>: (B, C, K, J, I).</summary>
+    public override Tensor forward(Tensor beamVolume)
+    {
+        ArgumentNullException.ThrowIfNull(beamVolume);
+        if (beamVolume.dim() != 5) throw new ArgumentException($"invProST input must be a beam volume (B, C, K, rows, columns), got ({string.Join(", ", beamVolume.shape)})");
+        if (!beamVolume.is_floating_point()) throw new ArgumentException($"invProST input must be floating point, got {beamVolume.dtype}");
+        if (beamVolume.shape[2] < 1 || beamVolume.shape[3] < 1 || beamVolume.shape[4] < 1) throw new ArgumentException("invProST input has an empty beam dimension");
+        using var scope = NewDisposeScope();
+        var c = _constants.Get(beamVolume.device, beamVolume.dtype);
+        long batch = beamVolume.shape[0];
+        var grid = c[0].expand(batch, -1, -1, -1, -1);
+        var sampled = F.grid_sample(beamVolume, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Border, AlignCorners);
+        return sampled.mul(c[1]).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The frustum mask (1, 1, K, J, I) on the CPU: 1 where a voxel centre lies in the beam, else 0.</summary>
+    public Tensor ConeMask() => _constants.Get(CPU, ScalarType.Float32)[1].clone();
+
+    Tensor[] MakeConstants()
+    {
+        var s = TargetGrid.Size;
+        long n = s.VoxelCount;
+        var grid = new double[n * 3];
+        var mask = new double[n];
+        var view = Beam.View;
+        Vec3 src = view.Source, normal = view.Normal, dc = view.DetectorCenter;
+        double sourceToPlane = (dc - src).Dot(normal); // negative: the normal points toward the source
+        var ijkToRas = TargetGrid.IjkToRas;
+        Vec3 di = ijkToRas.Linear.Column(0), dj = ijkToRas.Linear.Column(1), dk = ijkToRas.Linear.Column(2);
+        Vec3 origin = ijkToRas.Translation - src; // voxel (0, 0, 0) relative to the source
+        Vec3 colDir = view.ColumnDirection / view.ColumnSpacingMm, rowDir = view.RowDirection / view.RowSpacingMm;
+        double col0 = (view.Columns - 1) / 2.0, row0 = (view.Rows - 1) / 2.0, depthRange = Beam.FarMm - Beam.NearMm;
+        Vec3 srcToCentre = src - dc;
+        Parallel.For(0, s.K, k =>
+        {
+            for (int j = 0; j < s.J; j++)
+                for (int i = 0; i < s.I; i++)
+                {
+                    long v = ((long)k * s.J + j) * s.I + i;
+                    Vec3 d = origin + i * di + j * dj + k * dk; // voxel centre − source
+                    double denom = d.Dot(normal);
+                    if (denom >= 0) continue; // behind the source: outside the beam, grid stays 0 (finite), mask 0
+                    // Pinhole projection, as CalibratedView.Project; pixel centres at integer (column, row).
+                    Vec3 hit = srcToCentre + (sourceToPlane / denom) * d;
+                    double col = hit.Dot(colDir) + col0, row = hit.Dot(rowDir) + row0;
+                    // Normalised for align_corners = false over the frustum: pixel edges −½ and n−½ → ±1; depth Near, Far → ±1.
+                    double x = (2 * col + 1) / view.Columns - 1;
+                    double y = (2 * row + 1) / view.Rows - 1;
+                    double z = 2 * (d.Norm - Beam.NearMm) / depthRange - 1;
+                    if (Math.Abs(x) > 1 || Math.Abs(y) > 1 || Math.Abs(z) > 1) continue;
+                    grid[3 * v] = x; grid[3 * v + 1] = y; grid[3 * v + 2] = z;
+                    mask[v] = 1;
+                }
+        });
+        return new[]
+        {
+            tensor(grid, new long[] { 1, s.K, s.J, s.I, 3 }, ScalarType.Float64),
+            tensor(mask, new long[] { 1, 1, s.K, s.J, s.I }, ScalarType.Float64),
+        };
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _constants.Dispose();
+        base.Dispose(disposing);
+    }
+}
