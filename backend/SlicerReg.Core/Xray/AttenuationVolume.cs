@@ -1,0 +1,68 @@
+using System.Numerics;
+using SlicerReg.Core.Geometry;
+using SlicerReg.Core.Imaging;
+
+namespace SlicerReg.Core.Xray;
+
+/// <summary>
+/// A CT converted once to linear attenuation μ (1/mm, float, same grid): what the ray caster reads. Registration renders
+/// the same CT many times, so the HU→μ conversion is done here and not per ray.
+/// </summary>
+public sealed class AttenuationVolume
+{
+    public ImageGeometry Geometry { get; }
+    /// <summary>μ per voxel, i fastest (the <see cref="Volume"/> layout).</summary>
+    public float[] Mu { get; }
+
+    public AttenuationVolume(ImageGeometry geometry, float[] mu)
+    {
+        if (mu.LongLength != geometry.Size.VoxelCount) throw new ArgumentException($"{mu.Length} values do not fill a {geometry.Size} grid");
+        Geometry = geometry; Mu = mu;
+    }
+
+    public static AttenuationVolume FromCt(Volume ct, AttenuationModel model)
+    {
+        if (ct.Components != 1) throw new ArgumentException($"a CT has one component per voxel, this volume has {ct.Components}");
+        var mu = new float[ct.VoxelCount];
+        float a = (float)model.Slope, b = (float)model.Intercept;
+        switch (ct.Data)
+        {
+            case byte[] d: Map(d, mu, a, b); break;
+            case short[] d: Map(d, mu, a, b); break;
+            case ushort[] d: Map(d, mu, a, b); break;
+            case int[] d: Map(d, mu, a, b); break;
+            case float[] d: Map(d, mu, a, b); break;
+            case double[] d: Map(d, mu, a, b); break;
+            default: throw new ArgumentException($"unsupported voxel buffer {ct.Data.GetType().Name}");
+        }
+        return new AttenuationVolume(ct.Geometry, mu);
+    }
+
+    /// <summary>1 where the label map equals <paramref name="label"/> (or is &gt; 0 when null), else 0: projecting it gives the label's thickness in mm.</summary>
+    public static AttenuationVolume Indicator(Volume labels, int? label = null)
+    {
+        if (labels.Components != 1) throw new ArgumentException($"a label map has one component per voxel, this volume has {labels.Components}");
+        var mu = new float[labels.VoxelCount];
+        Parallel.For(0, labels.Size.K, k =>
+        {
+            long start = (long)k * labels.Size.I * labels.Size.J, end = start + (long)labels.Size.I * labels.Size.J;
+            for (long n = start; n < end; n++)
+            {
+                double v = labels.GetElement(n);
+                mu[n] = (label is { } l ? v == l : v > 0) ? 1f : 0f;
+            }
+        });
+        return new AttenuationVolume(labels.Geometry, mu);
+    }
+
+    static void Map<T>(T[] src, float[] dst, float slope, float intercept) where T : unmanaged, INumberBase<T>
+    {
+        const int chunk = 1 << 16;
+        int chunks = (int)((src.LongLength + chunk - 1) / chunk);
+        Parallel.For(0, chunks, c =>
+        {
+            int start = c * chunk, end = (int)Math.Min(src.LongLength, (long)start + chunk);
+            for (int n = start; n < end; n++) dst[n] = MathF.Max(0f, slope * float.CreateTruncating(src[n]) + intercept);
+        });
+    }
+}
