@@ -39,43 +39,46 @@ internal static unsafe class RayCaster
         int j = Math.Clamp((int)Math.Floor(sy + tm * dy + 0.5), 0, nj - 1);
         int k = Math.Clamp((int)Math.Floor(sz + tm * dz + 0.5), 0, nk - 1);
 
+        // Voxel holding the end of the chord: the number of plane crossings per axis is the index difference, so the
+        // walk needs no t-comparison against the exit and can never leave the grid (the counts are clamped to it).
+        double te = tmax - 1e-9 * (tmax - tmin);
+        int ie = Math.Clamp((int)Math.Floor(sx + te * dx + 0.5), 0, ni - 1);
+        int je = Math.Clamp((int)Math.Floor(sy + te * dy + 0.5), 0, nj - 1);
+        int ke = Math.Clamp((int)Math.Floor(sz + te * dz + 0.5), 0, nk - 1);
+
         long strideJ = ni, strideK = (long)ni * nj;
-        // Per axis: t of the next plane crossing, t between crossings, index step, crossings left before leaving the grid.
+        // Per axis: t of the next plane crossing, t between crossings, index step, crossings left before the exit.
         double tx = double.PositiveInfinity, ty = double.PositiveInfinity, tz = double.PositiveInfinity;
         double ddx = 0, ddy = 0, ddz = 0;
         long ox = 0, oy = 0, oz = 0;
         int rx = 0, ry = 0, rz = 0;
-        if (dx > 1e-12) { tx = (i + 0.5 - sx) / dx; ddx = 1 / dx; ox = 1; rx = ni - 1 - i; }
-        else if (dx < -1e-12) { tx = (i - 0.5 - sx) / dx; ddx = -1 / dx; ox = -1; rx = i; }
-        if (dy > 1e-12) { ty = (j + 0.5 - sy) / dy; ddy = 1 / dy; oy = strideJ; ry = nj - 1 - j; }
-        else if (dy < -1e-12) { ty = (j - 0.5 - sy) / dy; ddy = -1 / dy; oy = -strideJ; ry = j; }
-        if (dz > 1e-12) { tz = (k + 0.5 - sz) / dz; ddz = 1 / dz; oz = strideK; rz = nk - 1 - k; }
-        else if (dz < -1e-12) { tz = (k - 0.5 - sz) / dz; ddz = -1 / dz; oz = -strideK; rz = k; }
+        if (dx > 1e-12) { tx = (i + 0.5 - sx) / dx; ddx = 1 / dx; ox = 1; rx = Math.Max(0, ie - i); }
+        else if (dx < -1e-12) { tx = (i - 0.5 - sx) / dx; ddx = -1 / dx; ox = -1; rx = Math.Max(0, i - ie); }
+        if (dy > 1e-12) { ty = (j + 0.5 - sy) / dy; ddy = 1 / dy; oy = strideJ; ry = Math.Max(0, je - j); }
+        else if (dy < -1e-12) { ty = (j - 0.5 - sy) / dy; ddy = -1 / dy; oy = -strideJ; ry = Math.Max(0, j - je); }
+        if (dz > 1e-12) { tz = (k + 0.5 - sz) / dz; ddz = 1 / dz; oz = strideK; rz = Math.Max(0, ke - k); }
+        else if (dz < -1e-12) { tz = (k - 0.5 - sz) / dz; ddz = -1 / dz; oz = -strideK; rz = Math.Max(0, k - ke); }
 
         float* p = mu + (k * strideK + j * strideJ + i);
         double t = tmin, sum = 0;
+        // The axis with the nearest crossing is next; when it has no crossings left, every other axis's next crossing
+        // is later still, so the ray leaves the grid (or reaches the detector) inside the current voxel.
         while (true)
         {
             if (tx <= ty && tx <= tz)
             {
-                if (tx >= tmax) break;
-                sum += *p * (tx - t); t = tx;
-                if (--rx < 0) return sum;
-                p += ox; tx += ddx;
+                if (rx == 0) break;
+                sum += *p * (tx - t); t = tx; tx += ddx; p += ox; rx--;
             }
             else if (ty <= tz)
             {
-                if (ty >= tmax) break;
-                sum += *p * (ty - t); t = ty;
-                if (--ry < 0) return sum;
-                p += oy; ty += ddy;
+                if (ry == 0) break;
+                sum += *p * (ty - t); t = ty; ty += ddy; p += oy; ry--;
             }
             else
             {
-                if (tz >= tmax) break;
-                sum += *p * (tz - t); t = tz;
-                if (--rz < 0) return sum;
-                p += oz; tz += ddz;
+                if (rz == 0) break;
+                sum += *p * (tz - t); t = tz; tz += ddz; p += oz; rz--;
             }
         }
         return sum + *p * (tmax - t);
