@@ -9,7 +9,12 @@ namespace SlicerReg.Cli.Commands;
 /// <summary>One timed quantity of a benchmark section.</summary>
 /// <param name="MedianMs">Median wall time of <paramref name="Runs"/> runs, in milliseconds.</param>
 /// <param name="Note">What exactly was timed (and any tool-reported time).</param>
-public sealed record BenchmarkRow(string Name, double MedianMs, int Runs, string Note = "");
+/// <param name="CpuMs">Median CPU time (all threads; for a child process, its user + system time) per run, when measured.
+/// On a shared machine wall time includes waiting for a core; CPU time does not.</param>
+public sealed record BenchmarkRow(string Name, double MedianMs, int Runs, string Note = "", double? CpuMs = null);
+
+/// <summary>Wall and CPU medians of a timed action.</summary>
+public readonly record struct Timing(double WallMs, double CpuMs);
 
 /// <summary>What every section gets: run count, a scratch folder, and where to report progress.</summary>
 public sealed record BenchmarkContext(int Runs, string ScratchFolder, bool UsePlastimatch, TextWriter Log);
@@ -39,19 +44,43 @@ public sealed class BenchCommand : ICommand
     public string Summary => "time the compute kernels (DRR vs plastimatch, ...) and print a table";
     public string Usage => $"slicerreg bench [--json FILE] [--runs N] [--section {string.Join("|", Sections.Select(s => s.Name))}] [--no-plastimatch]";
 
-    /// <summary>Median wall time in ms of <paramref name="runs"/> calls after <paramref name="warmup"/> untimed ones.</summary>
-    public static double MedianMs(Action action, int runs, int warmup = 2)
+    /// <summary>
+    /// Median wall and CPU time in ms of <paramref name="runs"/> calls after <paramref name="warmup"/> untimed ones.
+    /// CPU time counts this process's threads plus any child processes that finished during the call.
+    /// </summary>
+    public static Timing Measure(Action action, int runs, int warmup = 2)
     {
         for (int n = 0; n < warmup; n++) action();
-        var times = new double[runs];
+        var wall = new double[runs]; var cpu = new double[runs];
+        var self = Process.GetCurrentProcess();
         for (int n = 0; n < runs; n++)
         {
+            self.Refresh();
+            double cpu0 = self.TotalProcessorTime.TotalMilliseconds + ChildCpuMs();
             var sw = Stopwatch.StartNew();
             action();
-            times[n] = sw.Elapsed.TotalMilliseconds;
+            wall[n] = sw.Elapsed.TotalMilliseconds;
+            self.Refresh();
+            cpu[n] = self.TotalProcessorTime.TotalMilliseconds + ChildCpuMs() - cpu0;
         }
-        Array.Sort(times);
-        return runs % 2 == 1 ? times[runs / 2] : 0.5 * (times[runs / 2 - 1] + times[runs / 2]);
+        return new Timing(Median(wall), Median(cpu));
+    }
+
+    public static double Median(double[] values)
+    {
+        var v = (double[])values.Clone(); Array.Sort(v);
+        return v.Length % 2 == 1 ? v[v.Length / 2] : 0.5 * (v[v.Length / 2 - 1] + v[v.Length / 2]);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    static extern int getrusage(int who, long[] usage); // struct rusage: two timevals, then 14 longs
+
+    /// <summary>User + system time of all waited-for child processes so far (Linux getrusage(RUSAGE_CHILDREN)); 0 elsewhere.</summary>
+    static double ChildCpuMs()
+    {
+        if (!OperatingSystem.IsLinux()) return 0;
+        var u = new long[18];
+        return getrusage(-1, u) == 0 ? (u[0] + u[2]) * 1e3 + (u[1] + u[3]) * 1e-3 : 0;
     }
 
     public int Run(Arguments args, TextWriter stdout)
@@ -83,23 +112,25 @@ public sealed class BenchCommand : ICommand
                 ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
                 ["runtime"] = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
                 ["cpu"] = CpuModel(),
+                ["loadAverage"] = LoadAverage(),
             },
             ["runs"] = runs,
             ["sections"] = new JObject(),
         };
         try
         {
-            stdout.WriteLine($"{"section",-8} {"measurement",-48} {"median ms",10} {"runs",5}  note");
+            stdout.WriteLine($"load average before: {LoadAverage()} ({Environment.ProcessorCount} processors)");
+            stdout.WriteLine($"{"section",-8} {"measurement",-44} {"wall ms",9} {"cpu ms",9} {"runs",5}  note (medians)");
             foreach (var section in sections)
             {
                 var summary = new JObject();
                 var rows = section.Run(new BenchmarkContext(runs, scratch, !noPlastimatch, stdout), summary);
                 foreach (var r in rows)
-                    stdout.WriteLine($"{section.Name,-8} {r.Name,-48} {r.MedianMs.ToString("F2", CultureInfo.InvariantCulture),10} {r.Runs,5}  {r.Note}");
+                    stdout.WriteLine($"{section.Name,-8} {r.Name,-44} {r.MedianMs.ToString("F2", CultureInfo.InvariantCulture),9} {(r.CpuMs is { } c ? c.ToString("F2", CultureInfo.InvariantCulture) : "-"),9} {r.Runs,5}  {r.Note}");
                 foreach (var p in summary.Properties()) stdout.WriteLine($"{section.Name,-8} {p.Name}: {p.Value.ToString(Formatting.None)}");
                 ((JObject)report["sections"]!)[section.Name] = new JObject
                 {
-                    ["rows"] = new JArray(rows.Select(r => new JObject { ["name"] = r.Name, ["medianMs"] = r.MedianMs, ["runs"] = r.Runs, ["note"] = r.Note })),
+                    ["rows"] = new JArray(rows.Select(r => new JObject { ["name"] = r.Name, ["medianMs"] = r.MedianMs, ["cpuMs"] = r.CpuMs, ["runs"] = r.Runs, ["note"] = r.Note })),
                     ["summary"] = summary,
                 };
             }
@@ -112,6 +143,11 @@ public sealed class BenchCommand : ICommand
             stdout.WriteLine($"wrote {json}");
         }
         return 0;
+    }
+
+    static string LoadAverage()
+    {
+        try { return File.ReadAllText("/proc/loadavg").Trim(); } catch (IOException) { return "unknown"; }
     }
 
     static string CpuModel()

@@ -25,14 +25,16 @@ public sealed class DrrBenchmarkSection : IBenchmarkSection
         var model = AttenuationModel.FromHounsfield();
         var rows = new List<BenchmarkRow>();
         AttenuationVolume mu = AttenuationVolume.FromCt(ct, model);
-        rows.Add(new BenchmarkRow("ours HU→μ conversion (once per CT)", BenchCommand.MedianMs(() => mu = AttenuationVolume.FromCt(ct, model), ctx.Runs), ctx.Runs, $"{ct.VoxelCount} voxels, int16"));
-        double exact = BenchCommand.MedianMs(() => DrrRenderer.Render(mu, view, new DrrOptions { Mode = DrrMode.Exact }), ctx.Runs);
-        rows.Add(new BenchmarkRow("ours exact", exact, ctx.Runs, $"{view.Columns}×{view.Rows} px, {Environment.ProcessorCount} threads"));
-        double step = 0.5 * 0.664;
-        double uniform = BenchCommand.MedianMs(() => DrrRenderer.Render(mu, view, new DrrOptions { Mode = DrrMode.Uniform }), ctx.Runs);
-        rows.Add(new BenchmarkRow("ours uniform", uniform, ctx.Runs, $"trilinear, step {step:F3} mm"));
-        double exact1 = BenchCommand.MedianMs(() => DrrRenderer.Render(mu, view, new DrrOptions { Mode = DrrMode.Exact, Threads = 1 }), ctx.Runs);
-        rows.Add(new BenchmarkRow("ours exact, 1 thread", exact1, ctx.Runs));
+        var conversion = BenchCommand.Measure(() => mu = AttenuationVolume.FromCt(ct, model), ctx.Runs);
+        rows.Add(Row("ours HU→μ conversion (once per CT)", conversion, ctx.Runs, $"{ct.VoxelCount} int16 voxels"));
+        var exact = BenchCommand.Measure(() => DrrRenderer.Render(mu, view, new DrrOptions { Mode = DrrMode.Exact }), ctx.Runs);
+        rows.Add(Row("ours exact", exact, ctx.Runs, $"{view.Columns}×{view.Rows} px, {Environment.ProcessorCount} threads"));
+        var exact1 = BenchCommand.Measure(() => DrrRenderer.Render(mu, view, new DrrOptions { Mode = DrrMode.Exact, Threads = 1 }), ctx.Runs);
+        rows.Add(Row("ours exact, 1 thread", exact1, ctx.Runs));
+        var exactCt = BenchCommand.Measure(() => DrrRenderer.Render(ct, view, new DrrOptions { Mode = DrrMode.Exact }), ctx.Runs);
+        rows.Add(Row("ours exact from HU (conversion + render)", exactCt, ctx.Runs));
+        var uniform = BenchCommand.Measure(() => DrrRenderer.Render(mu, view, new DrrOptions { Mode = DrrMode.Uniform }), ctx.Runs);
+        rows.Add(Row("ours uniform", uniform, ctx.Runs, $"trilinear, step {0.5 * SyntheticFemurCt.PaperSpacing.X:F3} mm (default: half the smallest spacing)"));
         summary["ct"] = "synthetic femur 192x128x192, 0.664x0.664x1 mm, int16 HU";
         summary["view"] = "ap preset: 160x224 px, 1 mm, SDD 1000, SOD 925";
 
@@ -42,26 +44,29 @@ public sealed class DrrBenchmarkSection : IBenchmarkSection
         foreach (var mode in new[] { DrrMode.Exact, DrrMode.Uniform })
         {
             var args = PlastimatchDrr.Arguments(view, ct.Geometry, mode, ctPath, Path.Combine(ctx.ScratchFolder, "pm"));
-            args.RemoveRange(args.IndexOf("-P"), 2); // let plastimatch convert HU itself (its default), as ours does
+            args.RemoveRange(args.IndexOf("-P"), 2); // plastimatch converts HU itself (its default), as `slicerreg drr` does
             var reported = new List<double>();
-            double ms;
-            try { ms = BenchCommand.MedianMs(() => reported.Add(RunPlastimatch(args)), ctx.Runs, warmup: 1); }
+            Timing t;
+            try { t = BenchCommand.Measure(() => reported.Add(RunPlastimatch(args)), ctx.Runs, warmup: 1); }
             catch (System.ComponentModel.Win32Exception e)
             {
                 ctx.Log.WriteLine($"drr: plastimatch not available ({e.Message}); skipping the comparison");
                 return rows;
             }
-            reported.RemoveAt(0); // the warm-up run
-            reported.Sort();
-            double own = reported[reported.Count / 2];
+            double own = BenchCommand.Median(reported.Skip(1).ToArray()); // without the warm-up run
             string name = mode == DrrMode.Exact ? "exact" : "uniform";
-            rows.Add(new BenchmarkRow($"plastimatch {name} (whole process)", ms, ctx.Runs, $"its own 'Total time' median {own:F1} ms"));
-            double ours = mode == DrrMode.Exact ? exact : uniform;
-            summary[$"{name}_speedup_vs_plastimatch_process"] = Math.Round(ms / ours, 2);
-            summary[$"{name}_speedup_vs_plastimatch_reported"] = Math.Round(own / ours, 2);
+            rows.Add(Row($"plastimatch {name} (whole process)", t, ctx.Runs, $"its own 'Total time': {own:F1} ms"));
+            var ours = mode == DrrMode.Exact ? exact : uniform;
+            summary[$"{name}: plastimatch process wall / ours wall"] = Math.Round(t.WallMs / ours.WallMs, 2);
+            summary[$"{name}: plastimatch own 'Total time' / ours wall"] = Math.Round(own / ours.WallMs, 2);
+            summary[$"{name}: plastimatch process cpu / ours cpu"] = Math.Round(t.CpuMs / ours.CpuMs, 2);
+            if (mode == DrrMode.Exact)
+                summary["exact: plastimatch own 'Total time' / ours from HU (wall)"] = Math.Round(own / exactCt.WallMs, 2);
         }
         return rows;
     }
+
+    static BenchmarkRow Row(string name, Timing t, int runs, string note = "") => new(name, t.WallMs, runs, note, t.CpuMs);
 
     /// <summary>Runs plastimatch once; returns its self-reported "Total time" in ms (NaN when it prints none).</summary>
     static double RunPlastimatch(List<string> args)

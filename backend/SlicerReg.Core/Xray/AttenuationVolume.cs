@@ -28,7 +28,7 @@ public sealed class AttenuationVolume
         switch (ct.Data)
         {
             case byte[] d: Map(d, mu, a, b); break;
-            case short[] d: Map(d, mu, a, b); break;
+            case short[] d: MapInt16(d, mu, a, b); break;
             case ushort[] d: Map(d, mu, a, b); break;
             case int[] d: Map(d, mu, a, b); break;
             case float[] d: Map(d, mu, a, b); break;
@@ -53,6 +53,26 @@ public sealed class AttenuationVolume
             }
         });
         return new AttenuationVolume(labels.Geometry, mu);
+    }
+
+    /// <summary>The common CT case (int16 HU), vectorised: widen to int, convert to float, affine, clamp.</summary>
+    static void MapInt16(short[] src, float[] dst, float slope, float intercept)
+    {
+        const int chunk = 1 << 16;
+        int chunks = (src.Length + chunk - 1) / chunk;
+        var vSlope = new Vector<float>(slope); var vIntercept = new Vector<float>(intercept);
+        Parallel.For(0, chunks, c =>
+        {
+            int start = c * chunk, end = Math.Min(src.Length, start + chunk);
+            int n = start, w = Vector<short>.Count;
+            for (; n + w <= end; n += w)
+            {
+                Vector.Widen(new Vector<short>(src, n), out Vector<int> lo, out Vector<int> hi);
+                Vector.Max(Vector<float>.Zero, Vector.ConvertToSingle(lo) * vSlope + vIntercept).CopyTo(dst, n);
+                Vector.Max(Vector<float>.Zero, Vector.ConvertToSingle(hi) * vSlope + vIntercept).CopyTo(dst, n + Vector<int>.Count);
+            }
+            for (; n < end; n++) dst[n] = MathF.Max(0f, slope * src[n] + intercept);
+        });
     }
 
     static void Map<T>(T[] src, float[] dst, float slope, float intercept) where T : unmanaged, INumberBase<T>

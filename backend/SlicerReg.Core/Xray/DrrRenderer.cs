@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SlicerReg.Core.Geometry;
 using SlicerReg.Core.Imaging;
 
@@ -31,7 +32,7 @@ public static class DrrRenderer
     }
 
     /// <summary>∫μ dl (mm × 1/mm) for every pixel.</summary>
-    public static unsafe Image2D LineIntegrals(AttenuationVolume volume, CalibratedView view, DrrMode mode = DrrMode.Exact, double? stepMm = null, int? threads = null)
+    public static Image2D LineIntegrals(AttenuationVolume volume, CalibratedView view, DrrMode mode = DrrMode.Exact, double? stepMm = null, int? threads = null)
     {
         var g = volume.Geometry;
         int ni = g.Size.I, nj = g.Size.J, nk = g.Size.K, cols = view.Columns;
@@ -45,13 +46,30 @@ public static class DrrRenderer
         var px = image.Pixels;
         var mu = volume.Mu;
         var po = new ParallelOptions { MaxDegreeOfParallelism = threads ?? -1 };
-        Parallel.For(0, view.Rows, po, r =>
+        var ray = new RowTracer(mu, ni, nj, nk, mode, step, s, p00, dc, dr, srcRas, p00Ras, dcRas, drRas, cols, px);
+        // Rows in blocks (a few per thread) rather than one work item per row: less scheduling on busy machines.
+        int threadCount = threads ?? Environment.ProcessorCount, rows = view.Rows;
+        int blocks = Math.Min(rows, 4 * threadCount), perBlock = (rows + blocks - 1) / blocks;
+        Parallel.For(0, (rows + perBlock - 1) / perBlock, po, b =>
+        {
+            for (int r = b * perBlock, end = Math.Min(rows, r + perBlock); r < end; r++) ray.Row(r);
+        });
+        return image;
+    }
+
+    /// <summary>Everything one detector row needs; <see cref="Row"/> is the hot loop (no allocation).</summary>
+    sealed unsafe class RowTracer(float[] mu, int ni, int nj, int nk, DrrMode mode, double step,
+                                  Vec3 s, Vec3 p00, Vec3 dc, Vec3 dr, Vec3 srcRas, Vec3 p00Ras, Vec3 dcRas, Vec3 drRas, int cols, float[] px)
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Row(int r)
         {
             fixed (float* m = mu)
             {
                 Vec3 rowStartRas = p00Ras + r * drRas - srcRas, rowStart = p00 + r * dr - s;
                 for (int c = 0; c < cols; c++)
                 {
+                    // Ray from the source to pixel (c, r): its RAS length in mm, and its direction in index space.
                     double ax = rowStartRas.X + c * dcRas.X, ay = rowStartRas.Y + c * dcRas.Y, az = rowStartRas.Z + c * dcRas.Z;
                     double lengthMm = Math.Sqrt(ax * ax + ay * ay + az * az);
                     double dx = rowStart.X + c * dc.X, dy = rowStart.Y + c * dc.Y, dz = rowStart.Z + c * dc.Z;
@@ -61,7 +79,6 @@ public static class DrrRenderer
                     px[(long)r * cols + c] = (float)(integral * lengthMm);
                 }
             }
-        });
-        return image;
+        }
     }
 }

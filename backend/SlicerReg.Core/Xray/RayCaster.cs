@@ -27,6 +27,7 @@ internal static unsafe class RayCaster
     /// Exact path-length integral (Siddon 1985, traversed incrementally as Amanatides &amp; Woo 1987): walk the voxels the
     /// ray crosses in order, adding μ × the t-length between successive plane crossings.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: skip tier-0 code, which would time the JIT instead of the ray walk
     public static double Exact(float* mu, int ni, int nj, int nk, double sx, double sy, double sz, double dx, double dy, double dz)
     {
         double tmin = 0, tmax = 1;
@@ -89,6 +90,7 @@ internal static unsafe class RayCaster
     /// (the step is shrunk so a whole number of steps fills the chord). Within half a voxel of the border the nearest
     /// edge value is used, so the integration domain is the same box as in <see cref="Exact"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Uniform(float* mu, int ni, int nj, int nk, double sx, double sy, double sz, double dx, double dy, double dz, double dt)
     {
         double tmin = 0, tmax = 1;
