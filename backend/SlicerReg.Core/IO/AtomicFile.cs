@@ -6,27 +6,7 @@ namespace SlicerReg.Core.IO;
 /// </summary>
 public static class AtomicFile
 {
-    public static void Write(string path, Action<Stream> write)
-    {
-        string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full) ?? ".";
-        if (!Directory.Exists(dir)) throw new ImageFormatException(path, $"folder {dir} does not exist");
-        string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                write(fs);
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(tmp); } catch { /* best effort: the original error matters more */ }
-            throw;
-        }
-    }
+    public static void Write(string path, Action<Stream> write) => WriteAll(new[] { (path, write) });
 
     /// <summary>Writes several files as one unit (e.g. a detached header and its data): all are renamed only after all are written.</summary>
     public static void WriteAll(IReadOnlyList<(string Path, Action<Stream> Write)> files)

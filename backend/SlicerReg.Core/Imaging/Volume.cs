@@ -67,24 +67,25 @@ public sealed class Volume
         _ => throw new InvalidOperationException(),
     };
 
-    public double GetElement(long index) => Data switch
+    // Switch on VoxelType, not on the array's runtime type: the CLR lets a ushort[] pass as a short[] (and byte[] as sbyte[]).
+    public double GetElement(long index) => VoxelType switch
     {
-        byte[] a => a[index], short[] a => a[index], ushort[] a => a[index],
-        int[] a => a[index], float[] a => a[index], double[] a => a[index],
+        VoxelType.UInt8 => ((byte[])Data)[index], VoxelType.Int16 => ((short[])Data)[index], VoxelType.UInt16 => ((ushort[])Data)[index],
+        VoxelType.Int32 => ((int[])Data)[index], VoxelType.Float32 => ((float[])Data)[index], VoxelType.Float64 => ((double[])Data)[index],
         _ => throw new InvalidOperationException(),
     };
 
     /// <summary>Sets an element, rounding and clamping to the voxel type's range for integer types.</summary>
     public void SetElement(long index, double value)
     {
-        switch (Data)
+        switch (VoxelType)
         {
-            case byte[] a: a[index] = (byte)Math.Clamp(Math.Round(value), byte.MinValue, byte.MaxValue); break;
-            case short[] a: a[index] = (short)Math.Clamp(Math.Round(value), short.MinValue, short.MaxValue); break;
-            case ushort[] a: a[index] = (ushort)Math.Clamp(Math.Round(value), ushort.MinValue, ushort.MaxValue); break;
-            case int[] a: a[index] = (int)Math.Clamp(Math.Round(value), int.MinValue, int.MaxValue); break;
-            case float[] a: a[index] = (float)value; break;
-            case double[] a: a[index] = value; break;
+            case VoxelType.UInt8: ((byte[])Data)[index] = (byte)Math.Clamp(Math.Round(value), byte.MinValue, byte.MaxValue); break;
+            case VoxelType.Int16: ((short[])Data)[index] = (short)Math.Clamp(Math.Round(value), short.MinValue, short.MaxValue); break;
+            case VoxelType.UInt16: ((ushort[])Data)[index] = (ushort)Math.Clamp(Math.Round(value), ushort.MinValue, ushort.MaxValue); break;
+            case VoxelType.Int32: ((int[])Data)[index] = (int)Math.Clamp(Math.Round(value), int.MinValue, int.MaxValue); break;
+            case VoxelType.Float32: ((float[])Data)[index] = (float)value; break;
+            case VoxelType.Float64: ((double[])Data)[index] = value; break;
         }
     }
 

@@ -1,0 +1,22 @@
+using System.Reflection;
+using SlicerReg.Tests.Common;
+
+namespace SlicerReg.Cli.Tests;
+
+/// <summary>Runs the built `slicerreg` program as a separate process, as a shell user would.</summary>
+public static class SlicerRegProcess
+{
+    static string CliDll
+    {
+        get
+        {
+            string dir = typeof(SlicerRegProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "CliOutputDir").Value!;
+            string dll = Path.Combine(dir, "slicerreg.dll");
+            if (!File.Exists(dll)) Assert.Fail($"{dll} not found: build backend/SlicerReg.Cli first");
+            return dll;
+        }
+    }
+
+    public static (int Code, string Out, string Err) Run(params string[] args)
+        => ExternalTool.Run("dotnet", new[] { CliDll }.Concat(args), timeoutMs: 300_000);
+}
