@@ -155,6 +155,21 @@ public class DrrPhysicsTests
         Assert.That(outside, Is.GreaterThan(100));
     }
 
+    /// <summary>Every voxel type converts by its own value (a ushort 40000 is not a short −25536).</summary>
+    [TestCase(VoxelType.UInt8, 200.0)]
+    [TestCase(VoxelType.Int16, -300.0)]
+    [TestCase(VoxelType.UInt16, 40000.0)]
+    [TestCase(VoxelType.Int32, 70000.0)]
+    [TestCase(VoxelType.Float32, 12.5)]
+    [TestCase(VoxelType.Float64, -999.0)]
+    public void HounsfieldToMu_ForEveryVoxelType(VoxelType type, double hu)
+    {
+        var v = new Volume(ImageGeometry.Axial(new GridSize(40, 3, 2), new Vec3(1, 1, 1)), type);
+        for (long n = 0; n < v.VoxelCount; n++) v.SetElement(n, hu);
+        var mu = AttenuationVolume.FromCt(v, AttenuationModel.FromHounsfield(0.02));
+        Assert.That(mu.Mu, Is.All.EqualTo((float)Math.Max(0, 0.02 * (1 + hu / 1000))).Within(1e-6));
+    }
+
     public static double Ncc(float[] a, float[] b)
     {
         double ma = a.Average(x => (double)x), mb = b.Average(x => (double)x), sab = 0, saa = 0, sbb = 0;

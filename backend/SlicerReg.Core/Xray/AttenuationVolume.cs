@@ -25,15 +25,16 @@ public sealed class AttenuationVolume
         if (ct.Components != 1) throw new ArgumentException($"a CT has one component per voxel, this volume has {ct.Components}");
         var mu = new float[ct.VoxelCount];
         float a = (float)model.Slope, b = (float)model.Intercept;
-        switch (ct.Data)
+        // Switch on the declared type, not the array: a ushort[] also passes `is short[]` at run time (CLR array variance).
+        switch (ct.VoxelType)
         {
-            case byte[] d: Map(d, mu, a, b); break;
-            case short[] d: MapInt16(d, mu, a, b); break;
-            case ushort[] d: Map(d, mu, a, b); break;
-            case int[] d: Map(d, mu, a, b); break;
-            case float[] d: Map(d, mu, a, b); break;
-            case double[] d: Map(d, mu, a, b); break;
-            default: throw new ArgumentException($"unsupported voxel buffer {ct.Data.GetType().Name}");
+            case VoxelType.UInt8: Map((byte[])ct.Data, mu, a, b); break;
+            case VoxelType.Int16: MapInt16((short[])ct.Data, mu, a, b); break;
+            case VoxelType.UInt16: Map((ushort[])ct.Data, mu, a, b); break;
+            case VoxelType.Int32: Map((int[])ct.Data, mu, a, b); break;
+            case VoxelType.Float32: Map((float[])ct.Data, mu, a, b); break;
+            case VoxelType.Float64: Map((double[])ct.Data, mu, a, b); break;
+            default: throw new ArgumentException($"unsupported voxel type {ct.VoxelType}");
         }
         return new AttenuationVolume(ct.Geometry, mu);
     }
