@@ -109,4 +109,17 @@ public class DrrCliTests
         Assert.That(code, Is.EqualTo(2), err);
         Assert.That(err, Does.Contain("usage:"));
     }
+
+    [Test]
+    public void Bench_DrrSection_WritesJson()
+    {
+        using var tmp = new TempFolder();
+        var (code, o, e) = SlicerRegProcess.Run("bench", "--section", "drr", "--runs", "1", "--no-plastimatch", "--json", tmp.File("bench.json"));
+        Assert.That(code, Is.EqualTo(0), e + o);
+        Assert.That(o, Does.Contain("ours exact"));
+        var j = Newtonsoft.Json.Linq.JObject.Parse(File.ReadAllText(tmp.File("bench.json")));
+        var rows = (Newtonsoft.Json.Linq.JArray)j["sections"]!["drr"]!["rows"]!;
+        Assert.That(rows.Select(r => (string)r["name"]!), Does.Contain("ours exact").And.Contain("ours uniform"));
+        Assert.That(rows.All(r => (double)r["medianMs"]! > 0));
+    }
 }
