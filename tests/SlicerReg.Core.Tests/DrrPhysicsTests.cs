@@ -155,6 +155,20 @@ public class DrrPhysicsTests
         Assert.That(outside, Is.GreaterThan(100));
     }
 
+    [Test]
+    public void EmptyVolume_GivesZeros_AndRaysMissingTheVolumeGiveZero()
+    {
+        var g = Centered(new GridSize(20, 20, 20), new Vec3(1, 1, 1), Mat3.Identity, Center);
+        var air = new Volume(g, VoxelType.Int16);
+        Array.Fill(air.As<short>(), (short)-1000);
+        var view = LookAt(Center, new Vec3(0, 1, 0), 30, 30, 4); // 30 × 4 mm at the detector: the outer rays miss the 20 mm cube
+        Assert.That(DrrRenderer.Render(air, view).Pixels, Is.All.EqualTo(0f));
+        var water = new Volume(g, VoxelType.Int16);
+        var img = DrrRenderer.Render(water, view);
+        Assert.That(img[0, 0], Is.EqualTo(0f), "a ray that misses the grid");
+        Assert.That(img[15, 15], Is.EqualTo(0.02f * 20).Within(1e-3), "the central ray crosses 20 mm of water");
+    }
+
     /// <summary>Every voxel type converts by its own value (a ushort 40000 is not a short −25536).</summary>
     [TestCase(VoxelType.UInt8, 200.0)]
     [TestCase(VoxelType.Int16, -300.0)]

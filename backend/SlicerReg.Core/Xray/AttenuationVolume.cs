@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using SlicerReg.Core.Geometry;
 using SlicerReg.Core.Imaging;
 
@@ -11,19 +12,22 @@ namespace SlicerReg.Core.Xray;
 public sealed class AttenuationVolume
 {
     public ImageGeometry Geometry { get; }
-    /// <summary>μ per voxel, i fastest (the <see cref="Volume"/> layout).</summary>
+    /// <summary>μ per voxel, i fastest (the <see cref="Volume"/> layout). Do not change it after construction: <see cref="Support"/> is computed once.</summary>
     public float[] Mu { get; }
+    /// <summary>Smallest index box holding every voxel with μ ≠ 0 (null when there is none): rays are clipped to it.</summary>
+    public VoxelBox? Support { get; }
 
     public AttenuationVolume(ImageGeometry geometry, float[] mu)
     {
         if (mu.LongLength != geometry.Size.VoxelCount) throw new ArgumentException($"{mu.Length} values do not fill a {geometry.Size} grid");
         Geometry = geometry; Mu = mu;
+        Support = VoxelBox.NonZero(mu, geometry.Size);
     }
 
     public static AttenuationVolume FromCt(Volume ct, AttenuationModel model)
     {
         if (ct.Components != 1) throw new ArgumentException($"a CT has one component per voxel, this volume has {ct.Components}");
-        var mu = new float[ct.VoxelCount];
+        var mu = GC.AllocateUninitializedArray<float>(checked((int)ct.VoxelCount)); // every element is written below
         float a = (float)model.Slope, b = (float)model.Intercept;
         // Switch on the declared type, not the array: a ushort[] also passes `is short[]` at run time (CLR array variance).
         switch (ct.VoxelType)
@@ -56,34 +60,32 @@ public sealed class AttenuationVolume
         return new AttenuationVolume(labels.Geometry, mu);
     }
 
+    const int Chunk = 1 << 16;
+
     /// <summary>The common CT case (int16 HU), vectorised: widen to int, convert to float, affine, clamp.</summary>
     static void MapInt16(short[] src, float[] dst, float slope, float intercept)
+        => Parallel.For(0, (src.Length + Chunk - 1) / Chunk, c => MapInt16Chunk(src, dst, slope, intercept, c * Chunk, Math.Min(src.Length, c * Chunk + Chunk)));
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once per CT: tier-0 code would be what we time
+    static void MapInt16Chunk(short[] src, float[] dst, float slope, float intercept, int start, int end)
     {
-        const int chunk = 1 << 16;
-        int chunks = (src.Length + chunk - 1) / chunk;
         var vSlope = new Vector<float>(slope); var vIntercept = new Vector<float>(intercept);
-        Parallel.For(0, chunks, c =>
+        int n = start, w = Vector<short>.Count;
+        for (; n + w <= end; n += w)
         {
-            int start = c * chunk, end = Math.Min(src.Length, start + chunk);
-            int n = start, w = Vector<short>.Count;
-            for (; n + w <= end; n += w)
-            {
-                Vector.Widen(new Vector<short>(src, n), out Vector<int> lo, out Vector<int> hi);
-                Vector.Max(Vector<float>.Zero, Vector.ConvertToSingle(lo) * vSlope + vIntercept).CopyTo(dst, n);
-                Vector.Max(Vector<float>.Zero, Vector.ConvertToSingle(hi) * vSlope + vIntercept).CopyTo(dst, n + Vector<int>.Count);
-            }
-            for (; n < end; n++) dst[n] = MathF.Max(0f, slope * src[n] + intercept);
-        });
+            Vector.Widen(new Vector<short>(src, n), out Vector<int> lo, out Vector<int> hi);
+            Vector.Max(Vector<float>.Zero, Vector.ConvertToSingle(lo) * vSlope + vIntercept).CopyTo(dst, n);
+            Vector.Max(Vector<float>.Zero, Vector.ConvertToSingle(hi) * vSlope + vIntercept).CopyTo(dst, n + Vector<int>.Count);
+        }
+        for (; n < end; n++) dst[n] = MathF.Max(0f, slope * src[n] + intercept);
     }
 
     static void Map<T>(T[] src, float[] dst, float slope, float intercept) where T : unmanaged, INumberBase<T>
+        => Parallel.For(0, (int)((src.LongLength + Chunk - 1) / Chunk), c => MapChunk(src, dst, slope, intercept, c * Chunk, (int)Math.Min(src.LongLength, (long)c * Chunk + Chunk)));
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void MapChunk<T>(T[] src, float[] dst, float slope, float intercept, int start, int end) where T : unmanaged, INumberBase<T>
     {
-        const int chunk = 1 << 16;
-        int chunks = (int)((src.LongLength + chunk - 1) / chunk);
-        Parallel.For(0, chunks, c =>
-        {
-            int start = c * chunk, end = (int)Math.Min(src.LongLength, (long)start + chunk);
-            for (int n = start; n < end; n++) dst[n] = MathF.Max(0f, slope * float.CreateTruncating(src[n]) + intercept);
-        });
+        for (int n = start; n < end; n++) dst[n] = MathF.Max(0f, slope * float.CreateTruncating(src[n]) + intercept);
     }
 }

@@ -34,6 +34,8 @@ public static class DrrRenderer
     /// <summary>∫μ dl (mm × 1/mm) for every pixel.</summary>
     public static Image2D LineIntegrals(AttenuationVolume volume, CalibratedView view, DrrMode mode = DrrMode.Exact, double? stepMm = null, int? threads = null)
     {
+        if ((long)view.Columns * view.Rows > 1 << 28) throw new ArgumentException($"detector of {view.Columns}×{view.Rows} pixels is too large to render (limit 2^28 pixels)");
+        if (stepMm is { } st && !(st > 0 && double.IsFinite(st))) throw new ArgumentException($"sampling step must be positive, got {st} mm");
         var g = volume.Geometry;
         int ni = g.Size.I, nj = g.Size.J, nk = g.Size.K, cols = view.Columns;
         var toIjk = g.RasToIjk;
@@ -46,7 +48,8 @@ public static class DrrRenderer
         var px = image.Pixels;
         var mu = volume.Mu;
         var po = new ParallelOptions { MaxDegreeOfParallelism = threads ?? -1 };
-        var ray = new RowTracer(mu, ni, nj, nk, mode, step, s, p00, dc, dr, srcRas, p00Ras, dcRas, drRas, cols, px);
+        if (volume.Support is not { } support) return image; // μ = 0 everywhere
+        var ray = new RowTracer(mu, ni, nj, nk, support, mode, step, s, p00, dc, dr, srcRas, p00Ras, dcRas, drRas, cols, px);
         // Rows in blocks (a few per thread) rather than one work item per row: less scheduling on busy machines.
         int threadCount = threads ?? Environment.ProcessorCount, rows = view.Rows;
         int blocks = Math.Min(rows, 4 * threadCount), perBlock = (rows + blocks - 1) / blocks;
@@ -58,7 +61,7 @@ public static class DrrRenderer
     }
 
     /// <summary>Everything one detector row needs; <see cref="Row"/> is the hot loop (no allocation).</summary>
-    sealed unsafe class RowTracer(float[] mu, int ni, int nj, int nk, DrrMode mode, double step,
+    sealed unsafe class RowTracer(float[] mu, int ni, int nj, int nk, VoxelBox support, DrrMode mode, double step,
                                   Vec3 s, Vec3 p00, Vec3 dc, Vec3 dr, Vec3 srcRas, Vec3 p00Ras, Vec3 dcRas, Vec3 drRas, int cols, float[] px)
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -74,8 +77,8 @@ public static class DrrRenderer
                     double lengthMm = Math.Sqrt(ax * ax + ay * ay + az * az);
                     double dx = rowStart.X + c * dc.X, dy = rowStart.Y + c * dc.Y, dz = rowStart.Z + c * dc.Z;
                     double integral = mode == DrrMode.Exact
-                        ? RayCaster.Exact(m, ni, nj, nk, s.X, s.Y, s.Z, dx, dy, dz)
-                        : RayCaster.Uniform(m, ni, nj, nk, s.X, s.Y, s.Z, dx, dy, dz, step / lengthMm);
+                        ? RayCaster.Exact(m, ni, nj, support, s.X, s.Y, s.Z, dx, dy, dz)
+                        : RayCaster.Uniform(m, ni, nj, nk, support, s.X, s.Y, s.Z, dx, dy, dz, step / lengthMm);
                     px[(long)r * cols + c] = (float)(integral * lengthMm);
                 }
             }

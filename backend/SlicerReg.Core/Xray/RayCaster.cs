@@ -28,24 +28,25 @@ internal static unsafe class RayCaster
     /// ray crosses in order, adding μ × the t-length between successive plane crossings.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: skip tier-0 code, which would time the JIT instead of the ray walk
-    public static double Exact(float* mu, int ni, int nj, int nk, double sx, double sy, double sz, double dx, double dy, double dz)
+    /// <remarks>The walk is clipped to <paramref name="b"/>, the box outside which μ is zero (the whole grid at most).</remarks>
+    public static double Exact(float* mu, int ni, int nj, in VoxelBox b, double sx, double sy, double sz, double dx, double dy, double dz)
     {
         double tmin = 0, tmax = 1;
-        if (!Clip(sx, dx, -0.5, ni - 0.5, ref tmin, ref tmax) || !Clip(sy, dy, -0.5, nj - 0.5, ref tmin, ref tmax)
-            || !Clip(sz, dz, -0.5, nk - 0.5, ref tmin, ref tmax)) return 0;
+        if (!Clip(sx, dx, b.I0 - 0.5, b.I1 + 0.5, ref tmin, ref tmax) || !Clip(sy, dy, b.J0 - 0.5, b.J1 + 0.5, ref tmin, ref tmax)
+            || !Clip(sz, dz, b.K0 - 0.5, b.K1 + 0.5, ref tmin, ref tmax)) return 0;
 
         // Voxel containing the midpoint of the first step is robust to the entry point lying on a face.
         double tm = tmin + 1e-9 * (tmax - tmin);
-        int i = Math.Clamp((int)Math.Floor(sx + tm * dx + 0.5), 0, ni - 1);
-        int j = Math.Clamp((int)Math.Floor(sy + tm * dy + 0.5), 0, nj - 1);
-        int k = Math.Clamp((int)Math.Floor(sz + tm * dz + 0.5), 0, nk - 1);
+        int i = Math.Clamp((int)Math.Floor(sx + tm * dx + 0.5), b.I0, b.I1);
+        int j = Math.Clamp((int)Math.Floor(sy + tm * dy + 0.5), b.J0, b.J1);
+        int k = Math.Clamp((int)Math.Floor(sz + tm * dz + 0.5), b.K0, b.K1);
 
         // Voxel holding the end of the chord: the number of plane crossings per axis is the index difference, so the
         // walk needs no t-comparison against the exit and can never leave the grid (the counts are clamped to it).
         double te = tmax - 1e-9 * (tmax - tmin);
-        int ie = Math.Clamp((int)Math.Floor(sx + te * dx + 0.5), 0, ni - 1);
-        int je = Math.Clamp((int)Math.Floor(sy + te * dy + 0.5), 0, nj - 1);
-        int ke = Math.Clamp((int)Math.Floor(sz + te * dz + 0.5), 0, nk - 1);
+        int ie = Math.Clamp((int)Math.Floor(sx + te * dx + 0.5), b.I0, b.I1);
+        int je = Math.Clamp((int)Math.Floor(sy + te * dy + 0.5), b.J0, b.J1);
+        int ke = Math.Clamp((int)Math.Floor(sz + te * dz + 0.5), b.K0, b.K1);
 
         long strideJ = ni, strideK = (long)ni * nj;
         // Per axis: t of the next plane crossing, t between crossings, index step, crossings left before the exit.
@@ -91,11 +92,16 @@ internal static unsafe class RayCaster
     /// edge value is used, so the integration domain is the same box as in <see cref="Exact"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static double Uniform(float* mu, int ni, int nj, int nk, double sx, double sy, double sz, double dx, double dy, double dz, double dt)
+    /// <remarks>
+    /// Sampling is clipped to <paramref name="b"/> grown by one voxel (trilinear values are zero beyond it) within the grid's box.
+    /// Clipping changes where samples fall, so results differ from unclipped sampling by the midpoint rule's error only.
+    /// </remarks>
+    public static double Uniform(float* mu, int ni, int nj, int nk, in VoxelBox b, double sx, double sy, double sz, double dx, double dy, double dz, double dt)
     {
         double tmin = 0, tmax = 1;
-        if (!Clip(sx, dx, -0.5, ni - 0.5, ref tmin, ref tmax) || !Clip(sy, dy, -0.5, nj - 0.5, ref tmin, ref tmax)
-            || !Clip(sz, dz, -0.5, nk - 0.5, ref tmin, ref tmax)) return 0;
+        if (!Clip(sx, dx, Math.Max(-0.5, b.I0 - 1), Math.Min(ni - 0.5, b.I1 + 1), ref tmin, ref tmax)
+            || !Clip(sy, dy, Math.Max(-0.5, b.J0 - 1), Math.Min(nj - 0.5, b.J1 + 1), ref tmin, ref tmax)
+            || !Clip(sz, dz, Math.Max(-0.5, b.K0 - 1), Math.Min(nk - 0.5, b.K1 + 1), ref tmin, ref tmax)) return 0;
         int n = Math.Max(1, (int)Math.Ceiling((tmax - tmin) / dt));
         double h = (tmax - tmin) / n, t0 = tmin + 0.5 * h;
         float maxX = ni - 1, maxY = nj - 1, maxZ = nk - 1;
