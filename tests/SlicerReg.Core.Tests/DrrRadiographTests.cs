@@ -32,19 +32,33 @@ public class DrrRadiographTests
         Assert.That(Math.Abs(vol.Geometry.Direction.Column(2).Dot(view.Normal)), Is.EqualTo(1).Within(1e-12));
     }
 
-    [Test]
-    public void NrrdFile_RoundTrip_KeepsImageAndCalibration()
+    [TestCase("drr.nrrd")]
+    [TestCase("drr.mha")]
+    public void File_RoundTrip_KeepsImageAndCalibration(string name)
     {
         using var tmp = new TempFolder();
         var view = View();
         var img = new Image2D(20, 14, 1.2, 0.9, Enumerable.Range(0, 280).Select(n => (float)Math.Sqrt(n)).ToArray());
-        new Radiograph(img, view).Write(tmp.File("drr.nrrd"));
-        var back = Radiograph.Read(tmp.File("drr.nrrd"));
+        new Radiograph(img, view).Write(tmp.File(name));
+        var back = Radiograph.Read(tmp.File(name));
         Assert.That(back.Image.Pixels, Is.EqualTo(img.Pixels));
         Assert.That((back.View.Source - view.Source).Norm, Is.LessThan(1e-9));
         Assert.That((back.View.DetectorCenter - view.DetectorCenter).Norm, Is.LessThan(1e-9));
         Assert.That((back.View.RowDirection - view.RowDirection).Norm, Is.LessThan(1e-12));
         Assert.That(back.View.ColumnSpacingMm, Is.EqualTo(1.2).Within(1e-12));
+    }
+
+    [Test]
+    public void ProjectionMatrix_RoundTrip_OfAMirroredView()
+    {
+        // Columns along normal × up (a detector read out mirrored): not a C-arm pose, but still a pinhole camera.
+        var v = View();
+        var mirrored = new CalibratedView(v.Source, v.DetectorCenter, -v.ColumnDirection, v.RowDirection, 1.2, 0.9, 20, 14);
+        var back = ProjectionMatrix.FromView(mirrored).ToView(20, 14, 1.2, 0.9);
+        Assert.That((back.Source - mirrored.Source).Norm, Is.LessThan(1e-9));
+        Assert.That((back.ColumnDirection - mirrored.ColumnDirection).Norm, Is.LessThan(1e-9));
+        Assert.That((back.DetectorCenter - mirrored.DetectorCenter).Norm, Is.LessThan(1e-9));
+        Assert.Throws<ArgumentException>(() => CArmGeometry.FromView(mirrored));
     }
 
     [Test]

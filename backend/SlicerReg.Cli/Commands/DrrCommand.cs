@@ -61,7 +61,8 @@ public sealed class DrrCommand : ICommand
         if (options.Threads is < 1) throw new UsageException("--threads must be at least 1");
         if (options.StepMm != null && options.Mode != DrrMode.Uniform) throw new UsageException("--step applies to --mode uniform only");
         if (maskOut != null && Path.GetFullPath(maskOut) == Path.GetFullPath(output)) throw new UsageException("--mask-out and --out name the same file");
-        VolumeFile.FormatFor(output); // unknown output type: fail before the work
+        if (VolumeFile.FormatFor(output) is NiftiFormat) // unknown output type: fails here, before the work
+            Console.Error.WriteLine($"slicerreg drr: warning: NIfTI stores no metadata, so {output} will not carry its view; use .nrrd or .mha to keep the calibration");
         if (maskOut != null) VolumeFile.FormatFor(maskOut);
 
         var view = ViewFile.Load(viewArg);
