@@ -27,8 +27,8 @@ internal static unsafe class RayCaster
     /// Exact path-length integral (Siddon 1985, traversed incrementally as Amanatides &amp; Woo 1987): walk the voxels the
     /// ray crosses in order, adding μ × the t-length between successive plane crossings.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: skip tier-0 code, which would time the JIT instead of the ray walk
     /// <remarks>The walk is clipped to <paramref name="b"/>, the box outside which μ is zero (the whole grid at most).</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot: skip tier-0 code, which would time the JIT instead of the ray walk
     public static double Exact(float* mu, int ni, int nj, in VoxelBox b, double sx, double sy, double sz, double dx, double dy, double dz)
     {
         double tmin = 0, tmax = 1;
@@ -91,11 +91,11 @@ internal static unsafe class RayCaster
     /// (the step is shrunk so a whole number of steps fills the chord). Within half a voxel of the border the nearest
     /// edge value is used, so the integration domain is the same box as in <see cref="Exact"/>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     /// <remarks>
     /// Sampling is clipped to <paramref name="b"/> grown by one voxel (trilinear values are zero beyond it) within the grid's box.
     /// Clipping changes where samples fall, so results differ from unclipped sampling by the midpoint rule's error only.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Uniform(float* mu, int ni, int nj, int nk, in VoxelBox b, double sx, double sy, double sz, double dx, double dy, double dz, double dt)
     {
         double tmin = 0, tmax = 1;
