@@ -4,7 +4,6 @@ using SlicerReg.Core.IO;
 
 // `slicerreg VERB ...`: exit 0 on success, 1 on a failure of the work (message on stderr), 2 on a wrong command line.
 var commands = new ICommand[] { new InfoCommand(), new ConvertCommand(), new VersionCommand(), new DrrCommand(), new BenchCommand() };
-var flags = new HashSet<string> { "json", "no-compress", "label", "displacement", "help", "no-plastimatch" };
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
@@ -20,7 +19,7 @@ if (command is null)
 }
 try
 {
-    var parsed = new Arguments(args.Skip(1), flags);
+    var parsed = new Arguments(args.Skip(1), new HashSet<string>(command.Flags) { "help" });
     if (parsed.Flag("help")) { Console.WriteLine(command.Usage); return 0; }
     return command.Run(parsed, Console.Out);
 }

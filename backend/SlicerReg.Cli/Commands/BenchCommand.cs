@@ -38,11 +38,13 @@ public sealed class BenchCommand : ICommand
     public static readonly IReadOnlyList<IBenchmarkSection> Sections = new IBenchmarkSection[]
     {
         new DrrBenchmarkSection(),
+        new ProstBenchmarkSection(),
     };
 
     public string Name => "bench";
     public string Summary => "time the compute kernels (DRR vs plastimatch, ...) and print a table";
     public string Usage => $"slicerreg bench [--json FILE] [--runs N] [--section {string.Join("|", Sections.Select(s => s.Name))}] [--no-plastimatch]";
+    public IReadOnlySet<string> Flags { get; } = new HashSet<string> { "no-plastimatch" };
 
     /// <summary>
     /// Median wall and CPU time in ms of <paramref name="runs"/> calls after <paramref name="warmup"/> untimed ones.
@@ -85,14 +87,7 @@ public sealed class BenchCommand : ICommand
 
     public int Run(Arguments args, TextWriter stdout)
     {
-        // "--json" is a value-less switch of `info` (Program.cs): "--json FILE" arrives as the switch plus a positional FILE.
         string? json = args.Option("json");
-        if (args.Flag("json") && json == null)
-        {
-            if (args.Positional.Count != 1) throw new UsageException("--json needs an output file");
-            json = args.Positional[0];
-            args.Positional.Clear();
-        }
         string? runsText = args.Option("runs"), only = args.Option("section");
         bool noPlastimatch = args.Flag("no-plastimatch");
         args.RejectUnknown();

@@ -10,6 +10,7 @@ public sealed class ConvertCommand : ICommand
     public string Name => "convert";
     public string Summary => "convert between NRRD, NIfTI and MetaImage (format from the extension)";
     public string Usage => "slicerreg convert IN OUT [--type uint8|int16|uint16|int32|float32|float64] [--space RAS|LPS] [--no-compress] [--label | --displacement]";
+    public IReadOnlySet<string> Flags { get; } = new HashSet<string> { "no-compress", "label", "displacement" };
 
     public int Run(Arguments args, TextWriter stdout)
     {

@@ -21,16 +21,7 @@ public sealed class DrrCommand : ICommand
     public int Run(Arguments args, TextWriter stdout)
     {
         string ct = Require(args, "ct"), viewArg = Require(args, "view"), output = Require(args, "out");
-        // "--label" is also a value-less switch of `convert` (Program.cs), so "--label PATH" arrives as the switch plus a
-        // positional PATH; drr takes no positional arguments, so a lone positional after --label is its value.
         string? label = args.Option("label");
-        bool labelSwitch = args.Flag("label");
-        if (labelSwitch && label == null)
-        {
-            if (args.Positional.Count != 1) throw new UsageException("--label needs a label-map file");
-            label = args.Positional[0];
-            args.Positional.Clear();
-        }
         if (args.Positional.Count > 0) throw new UsageException($"drr takes no positional arguments (got '{args.Positional[0]}')");
         string? maskOut = args.Option("mask-out");
         int? labelValue = OptionalInt(args, "label-value");

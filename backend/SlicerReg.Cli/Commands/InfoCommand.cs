@@ -11,6 +11,7 @@ public sealed class InfoCommand : ICommand
     public string Name => "info";
     public string Summary => "print an image's size, spacing, origin, direction and voxel type";
     public string Usage => "slicerreg info FILE [--json]";
+    public IReadOnlySet<string> Flags { get; } = new HashSet<string> { "json" };
 
     public int Run(Arguments args, TextWriter stdout)
     {
