@@ -53,6 +53,7 @@ public static class PhantomCard
             ["labels"] = new JObject { ["0"] = "background", ["1"] = "femur (head, neck, trochanters, shaft)", ["2"] = "pelvis (acetabulum, ilium, ischium, pubis)" },
             ["seed"] = seed is null ? JValue.CreateNull() : new JValue(seed.Value),
             ["parameters"] = ps,
+            ["landmarks"] = Landmarks(new FemurShape(parameters)),
             ["method"] = "parametric proximal femur (SlicerReg.Core.Anatomy.FemurShape): signed distance functions evaluated at every voxel centre, "
                 + "partial-volume ramp over the mean voxel spacing; parameters drawn as truncated normals (sigma = range/4) from System.Random(seed) "
                 + "or set to the literature means for the atlas; see docs/phantom.md",
@@ -65,6 +66,18 @@ public static class PhantomCard
             ["program"] = new JObject { ["name"] = "slicerreg", ["version"] = version },
         };
     }
+
+    /// <summary>Derived anatomy in the frame (RAS mm): where a generator or an evaluation finds the head, the axes and the cup.</summary>
+    static JObject Landmarks(FemurShape s) => new()
+    {
+        ["headCentre"] = new JArray(s.HeadCentre.ToArray()),
+        ["headRadius"] = s.HeadRadius,
+        ["neckAxis"] = new JArray(s.NeckAxis.ToArray()),
+        ["neckShaftPoint"] = new JArray(s.NeckShaftPoint.ToArray()),
+        ["shaftDirection"] = new JArray(s.ShaftDirection.ToArray()),
+        ["lesserTrochanterLevelZ"] = s.LesserTrochanterLevel,
+        ["acetabularCupAxis"] = new JArray(s.CupAxis.ToArray()),
+    };
 
     public static void Write(JObject card, string path)
     {
