@@ -79,6 +79,23 @@ public class PhantomShapeTests
     }
 
     [TestCase(-1)]
+    [TestCase(3)]
+    [TestCase(77)]
+    public void NeckAxisFromTheWholeFemurLabel(int seed)
+    {
+        // Independent of the part masks: femur voxels in a shell just outside the head are the base of the neck; the
+        // direction from the head centre to their centroid is the neck axis (pointing away from the head).
+        var p = seed < 0 ? FemurParameters.Mean : FemurParameters.Sample(seed);
+        double r = p.HeadDiameter / 2;
+        var shell = Points(FemurPhantom.Rasterise(p, Standard).Label, v => v == FemurPhantom.FemurLabel)
+            .Where(q => q.Norm > r + 3 && q.Norm < r + 9).ToList();
+        Assert.That(shell.Count, Is.GreaterThan(500));
+        var towardHead = -Mean(shell).Normalized();
+        Assert.That(AngleDeg(towardHead, new Vec3(0, 0, -1)), Is.EqualTo(p.NeckShaftAngle).Within(2), "neck-shaft angle");
+        Assert.That(Math.Atan2(towardHead.Y, -towardHead.X) * 180 / Math.PI, Is.EqualTo(p.Anteversion).Within(2), "anteversion");
+    }
+
+    [TestCase(-1)]
     [TestCase(29)]
     public void ShaftIsAnAnteriorlyBowedTubeAlongMinusZ(int seed)
     {
