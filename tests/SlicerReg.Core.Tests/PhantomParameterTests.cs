@@ -79,6 +79,24 @@ public class PhantomParameterTests
         Assert.That(Assert.Throws<ArgumentException>(() => FemurParameters.FromValues(missing))!.Message, Does.Contain("HeadDiameter"));
     }
 
+    [Test]
+    public void BoneAlwaysLiesUnderMuscleForRandomSubjects()
+    {
+        for (int seed = 0; seed < 60; seed++)
+        {
+            var shape = new FemurShape(FemurParameters.Sample(seed));
+            double fat = shape.Parameters.FatThickness;
+            int exposed = 0;
+            for (int k = 0; k < Tiny.Size.K; k++) for (int j = 0; j < Tiny.Size.J; j++) for (int i = 0; i < Tiny.Size.I; i++)
+            {
+                var x = Tiny.IndexToRas(new Vec3(i, j, k));
+                double f = shape.Femur(x), pe = shape.Pelvis(x, f);
+                if ((f <= 0 || pe <= 0) && shape.Body(x, f, pe) + fat > 0) exposed++;
+            }
+            Assert.That(exposed, Is.Zero, $"seed {seed}: bone voxels in the fat layer or in air");
+        }
+    }
+
     [TestCase(-1)]
     [TestCase(17)]
     public void TissuesHaveTheirHounsfieldValues(int seed)

@@ -45,7 +45,7 @@ public static class FemurPhantom
             {
                 Vec3 x = rowPoint + i * step;
                 Vec3 q = warp is null ? x : warp(x);
-                double dFemur = shape.Femur(q), dPelvis = shape.Pelvis(q, dFemur), dBody = shape.Body(q);
+                double dFemur = shape.Femur(q), dPelvis = shape.Pelvis(q, dFemur), dBody = shape.Body(q, dFemur, dPelvis);
 
                 double fBody = Cover(dBody, h), fMuscle = Cover(dBody + p.FatThickness, h);
                 double soft = AirHU + fBody * (p.FatHU - AirHU) + fMuscle * (p.MuscleHU - p.FatHU);

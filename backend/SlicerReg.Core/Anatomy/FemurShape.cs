@@ -148,8 +148,21 @@ public sealed class FemurShape
         return Math.Max(d, Parameters.JointSpace - femurDistance);
     }
 
-    /// <summary>Elliptic thigh/hip outline (a cylinder along z); air outside.</summary>
+    /// <summary>
+    /// Thigh/hip outline: an elliptic cylinder along z, smoothly widened wherever bone would come closer than the fat layer
+    /// plus 5 mm to it, so bone always lies under muscle whatever the sampled sizes; air outside.
+    /// </summary>
     public double Body(Vec3 q)
+    {
+        double f = Femur(q);
+        return Body(q, f, Pelvis(q, f));
+    }
+
+    /// <summary><see cref="Body(Vec3)"/> given the femur's and pelvis's distances at q.</summary>
+    public double Body(Vec3 q, double femurDistance, double pelvisDistance)
+        => Sdf.SmoothUnion(Outline(q), Math.Min(femurDistance, pelvisDistance) - (Parameters.FatThickness + 5), 20);
+
+    double Outline(Vec3 q)
     {
         double x = q.X - _bodyCentre.X, y = q.Y - _bodyCentre.Y;
         double ax = x / _bodyA, ay = y / _bodyB, k0 = Math.Sqrt(ax * ax + ay * ay);
