@@ -20,16 +20,22 @@ static class MetricTestSupport
     /// <summary>
     /// A femur-sized-in-voxels blob: union of <paramref name="count"/> random ellipsoids (fixed seed) with centres at
     /// least <paramref name="margin"/> voxels from the border (margin 0 lets them be cut by the grid faces).
+    /// <paramref name="jitter"/> &gt; 0 perturbs the same ellipsoids (centres by up to ±jitter voxels, radii by up to
+    /// ±15 %): a "registered" version of the jitter-0 blob that overlaps it partly.
     /// </summary>
-    public static Volume Blobs(ImageGeometry g, int seed, int count = 4, int margin = 3, byte value = 1, Volume? into = null)
+    public static Volume Blobs(ImageGeometry g, int seed, int count = 4, int margin = 3, byte value = 1, Volume? into = null, double jitter = 0)
     {
         var v = into ?? Labels(g);
         var rng = new Random(seed);
+        var perturb = new Random(seed * 7919 + 17);
+        double J(double scale) => jitter > 0 ? scale * (2 * perturb.NextDouble() - 1) : 0;
         var s = g.Size;
         for (int e = 0; e < count; e++)
         {
             double ci = margin + rng.NextDouble() * (s.I - 2 * margin), cj = margin + rng.NextDouble() * (s.J - 2 * margin), ck = margin + rng.NextDouble() * (s.K - 2 * margin);
             double ri = 2 + rng.NextDouble() * s.I / 4.0, rj = 2 + rng.NextDouble() * s.J / 4.0, rk = 2 + rng.NextDouble() * s.K / 4.0;
+            ci += J(jitter); cj += J(jitter); ck += J(jitter);
+            ri *= 1 + J(0.15); rj *= 1 + J(0.15); rk *= 1 + J(0.15);
             if (margin > 0) { ri = Math.Min(ri, Math.Min(ci, s.I - 1 - ci) - 1); rj = Math.Min(rj, Math.Min(cj, s.J - 1 - cj) - 1); rk = Math.Min(rk, Math.Min(ck, s.K - 1 - ck) - 1); }
             for (int k = 0; k < s.K; k++) for (int j = 0; j < s.J; j++) for (int i = 0; i < s.I; i++)
             {
