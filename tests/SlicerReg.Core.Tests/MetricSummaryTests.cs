@@ -69,6 +69,7 @@ public class MetricSummaryTests
         Assert.That(lines[2], Is.EqualTo("case02,0,0,,,,"));
 
         var root = JObject.Parse(File.ReadAllText(json));
+        Assert.That((string?)root["definitions"]!["hd95_mm"], Does.Contain("95th percentile"));
         Assert.That((string?)root["cases"]![0]!["case"], Is.EqualTo(cases[0].CaseId));
         Assert.That((double)root["cases"]![0]!["hd95_mm"]!, Is.EqualTo(cases[0].Hd95));
         Assert.That(root["cases"]![1]!["assd_mm"]!.Type, Is.EqualTo(JTokenType.Null));

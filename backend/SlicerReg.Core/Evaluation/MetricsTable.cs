@@ -43,10 +43,22 @@ public static class MetricsTable
                 ["mean"] = Number(s.Mean), ["sd"] = Number(s.StandardDeviation), ["median"] = Number(s.Median),
                 ["min"] = Number(s.Min), ["max"] = Number(s.Max), ["n"] = s.Count, ["undefined"] = s.Excluded,
             };
-        var root = new JObject { ["cases"] = rows, ["summary"] = summary };
+        var root = new JObject { ["definitions"] = JObject.FromObject(Definitions), ["cases"] = rows, ["summary"] = summary };
         var bytes = new UTF8Encoding(false).GetBytes(root.ToString(Formatting.Indented) + "\n");
         AtomicFile.Write(path, s => s.Write(bytes));
     }
+
+    /// <summary>One line per metric, written into the JSON so a results file says what its numbers mean.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Definitions = new Dictionary<string, string>
+    {
+        ["dice"] = "2|R∩T|/(|R|+|T|) over voxels (label > 0 or the chosen label); NaN if both empty",
+        ["jaccard"] = "|R∩T|/|R∪T|",
+        ["assd_mm"] = "mean of the pooled distances from each surface voxel (6-connected boundary) to the other surface, exact EDT (MONAI symmetric ASD)",
+        ["hd95_mm"] = "max of the two directed 95th percentiles, linear interpolation (MONAI compute_hausdorff_distance, percentile=95)",
+        ["hausdorff_mm"] = "max surface-to-surface distance",
+        ["ssim"] = "mean SSIM, scikit-image structural_similarity conventions (window in voxels), study-wide data range",
+        ["summary"] = "mean, sample sd (n-1), median over cases with a defined value; n = cases used, undefined = NaN cases left out",
+    };
 
     static JToken Number(double v) => double.IsFinite(v) ? new JValue(v) : JValue.CreateNull();
 
