@@ -16,7 +16,7 @@ namespace SlicerReg.Core.Tests;
 /// ⌊0.95·n − 1⌋-th smallest (ours: max of numpy-style 95th percentiles). We compare those through
 /// <see cref="SurfaceDistanceResult.PlastimatchStyle"/>, computed from our own directed distances, and the max Hausdorff
 /// directly. plastimatch 1.9.4 computes its distance map with its own Danielsson vector propagation (Distance_map's
-/// default algorithm), which is not exact: each propagated distance is to a real surface voxel, so it can only
+/// default algorithm, "danielsson" in plastimatch dmap --help), which is not exact: each propagated distance is to a real surface voxel, so it can only
 /// overestimate. Max and percentile values match to print precision on these cases; the means differ by ~1e-4
 /// relative, so for them we check ours ≤ plastimatch (+ print precision) and within 0.1 %. The exactness of our EDT is
 /// checked against scipy's (MetricScipyTests) and brute force (MetricHandComputedTests). Its non-boundary "Hausdorff distance" lines are region-to-region (0 inside the other mask) and not compared.
@@ -108,5 +108,46 @@ public class MetricPlastimatchTests
         // plastimatch dice compares nonzero voxels: give it binary masks of label 2, made here voxel by voxel.
         Volume Only2(Volume v) { var m = Labels(g); for (long n = 0; n < v.VoxelCount; n++) m.SetElement(n, v.GetElement(n) == 2 ? 1 : 0); return m; }
         Compare(r, t, label: 2, pmReference: Only2(r), pmTest: Only2(t));
+    }
+
+    /// <summary>
+    /// The EDT itself against ITK's exact signed Maurer distance map (plastimatch dmap --algorithm itk-maurer): outside
+    /// the mask ITK's |distance| is the distance to the nearest 6-connected boundary voxel — exactly what we compute
+    /// (inside, ITK measures to a different contour, so inside voxels are not compared). plastimatch's default
+    /// "danielsson" map, used by plastimatch dice, can only overestimate; this documents that it does.
+    /// </summary>
+    [Test]
+    public void Distance_to_the_surface_matches_itk_maurer_outside_the_mask()
+    {
+        var g = new ImageGeometry(new GridSize(36, 30, 20), new Vec3(1.3, 0.7, 1.9), new Vec3(4, 5, 6), Oblique());
+        var m = Blobs(g, seed: 71, count: 5);
+        var mask = BinaryMask.From(m);
+        var surface = new bool[mask.Length];
+        foreach (var n in SurfaceVoxels.Find(mask, g.Size)) surface[n] = true;
+        var ours = EuclideanDistanceTransform.SquaredDistanceToFeatures(surface, g.Size, g.Spacing).Select(Math.Sqrt).ToArray();
+        using var tmp = new TempFolder();
+        VolumeFile.Write(m, tmp.File("mask.mha"));
+        Volume Dmap(string algorithm)
+        {
+            string o = tmp.File($"dmap-{algorithm}.mha");
+            ExternalTool.Check(ExternalTool.Plastimatch, "dmap", "--input", tmp.File("mask.mha"), "--output", o, "--algorithm", algorithm);
+            return VolumeFile.Read(o);
+        }
+        var maurer = Dmap("itk-maurer");
+        var danielsson = Dmap("danielsson");
+        double worstMaurer = 0, worstDanielsson = 0;
+        int outside = 0;
+        for (long n = 0; n < mask.LongLength; n++)
+        {
+            if (mask[n]) continue;
+            outside++;
+            worstMaurer = Math.Max(worstMaurer, Math.Abs(Math.Abs(maurer.GetElement(n)) - ours[n]));
+            double dd = Math.Abs(danielsson.GetElement(n)) - ours[n];
+            Assert.That(dd, Is.GreaterThan(-1e-4), $"Danielsson below the exact distance at voxel {n}");
+            worstDanielsson = Math.Max(worstDanielsson, dd);
+        }
+        foreach (var n in SurfaceVoxels.Find(mask, g.Size)) Assert.That(Math.Abs(maurer.GetElement(n)), Is.LessThan(1e-4), "ITK's distance on a surface voxel");
+        TestContext.Out.WriteLine($"{outside} outside voxels: |ITK Maurer − ours| ≤ {worstMaurer:G3} mm; plastimatch Danielsson overestimates by up to {worstDanielsson:G3} mm");
+        Assert.That(worstMaurer, Is.LessThan(1e-4), "float32 output");
     }
 }
