@@ -22,32 +22,61 @@ public static class EuclideanDistanceTransform
         for (long n = 0; n < d.LongLength; n++) d[n] = feature[n] ? 0 : double.PositiveInfinity;
         int ni = size.I, nj = size.J, nk = size.K;
         long sliceStride = (long)ni * nj;
-        // Axis i: contiguous lines indexed by (j,k); axis j: stride I, lines (i,k); axis k: stride I·J, lines (i,j).
-        Pass(d, ni, nj * nk, 1, line => (long)line * ni, spacing.X);
-        Pass(d, nj, ni * nk, ni, line => (long)(line / ni) * sliceStride + line % ni, spacing.Y);
-        Pass(d, nk, ni * nj, sliceStride, line => line, spacing.Z);
+        // Axis i: contiguous lines indexed by (j,k). Axes j and k: lines of stride I or I·J, processed in bundles of
+        // adjacent lines (consecutive i) so that every memory access reads whole cache lines: one line at a time with a
+        // power-of-two stride thrashes the cache (5× slower at 192×128×192).
+        Pass(d, ni, nj * nk, spacing.X);
+        int bundlesPerRow = (ni + Bundle - 1) / Bundle;
+        StridedPass(d, nj, ni, bundlesPerRow * nk, b => ((b / bundlesPerRow) * sliceStride + (long)(b % bundlesPerRow) * Bundle, Math.Min(Bundle, ni - (b % bundlesPerRow) * Bundle)), spacing.Y);
+        long plane = sliceStride;
+        StridedPass(d, nk, sliceStride, (int)((plane + Bundle - 1) / Bundle), b => ((long)b * Bundle, (int)Math.Min(Bundle, plane - (long)b * Bundle)), spacing.Z);
         return d;
     }
 
-    static void Pass(double[] d, int length, int lines, long stride, Func<int, long> lineStart, double spacing)
+    const int Bundle = 16;
+
+    static void Pass(double[] d, int length, int lines, double spacing)
     {
         if (length == 1) return;   // nothing to propagate along a single sample
-        Parallel.For(0, lines, () => new Workspace(length), (line, _, w) =>
+        Parallel.For(0, lines, () => new Workspace(length, 1), (line, _, w) =>
         {
-            long start = lineStart(line);
+            long start = (long)line * length;
             bool any = false;
-            for (int q = 0; q < length; q++) { double v = d[start + q * stride]; w.F[q] = v; any |= !double.IsPositiveInfinity(v); }
+            for (int q = 0; q < length; q++) { double v = d[start + q]; w.F[q] = v; any |= !double.IsPositiveInfinity(v); }
             if (!any) return w;   // no feature reaches this line yet: it stays +∞
             LowerEnvelope(w, length, spacing);
-            for (int q = 0; q < length; q++) d[start + q * stride] = w.D[q];
+            Array.Copy(w.D, 0, d, start, length);
+            return w;
+        }, _ => { });
+    }
+
+    /// <summary>Lines start, start+1, …, start+count−1 (adjacent in memory), each with <paramref name="length"/> samples <paramref name="stride"/> apart.</summary>
+    static void StridedPass(double[] d, int length, long stride, int bundles, Func<int, (long Start, int Count)> bundle, double spacing)
+    {
+        if (length == 1) return;
+        Parallel.For(0, bundles, () => new Workspace(length, Bundle), (b, _, w) =>
+        {
+            var (start, count) = bundle(b);
+            for (int q = 0; q < length; q++) Array.Copy(d, start + q * stride, w.Block, q * Bundle, count);
+            bool changed = false;
+            for (int c = 0; c < count; c++)
+            {
+                bool any = false;
+                for (int q = 0; q < length; q++) { double v = w.Block[q * Bundle + c]; w.F[q] = v; any |= !double.IsPositiveInfinity(v); }
+                if (!any) continue;
+                LowerEnvelope(w, length, spacing);
+                for (int q = 0; q < length; q++) w.Block[q * Bundle + c] = w.D[q];
+                changed = true;
+            }
+            if (changed) for (int q = 0; q < length; q++) Array.Copy(w.Block, q * Bundle, d, start + q * stride, count);
             return w;
         }, _ => { });
     }
 
     sealed class Workspace
     {
-        public readonly double[] F, D, Z; public readonly int[] V;
-        public Workspace(int n) { F = new double[n]; D = new double[n]; Z = new double[n + 1]; V = new int[n]; }
+        public readonly double[] F, D, Z, Block; public readonly int[] V;
+        public Workspace(int n, int lines) { F = new double[n]; D = new double[n]; Z = new double[n + 1]; V = new int[n]; Block = new double[n * lines]; }
     }
 
     /// <summary>
