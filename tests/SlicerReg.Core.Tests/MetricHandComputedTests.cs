@@ -133,6 +133,10 @@ public class MetricHandComputedTests
         Assert.That(new[] { s.Assd, s.Hd95, s.Hausdorff }, Is.All.NaN);
         Assert.That(s.TestToReference, Is.Empty);
         Assert.That(SurfaceDistance.Compute(empty, empty).Assd, Is.NaN);
+        // A mask filling the grid has no surface once the grid faces do not count (and 8³ − 6³ voxels when they do).
+        var full = Labels(g); FillBox(full, 0, 8, 0, 8, 0, 8);
+        Assert.That(SurfaceDistance.Compute(full, cube, gridFacesAreSurface: false).Assd, Is.NaN);
+        Assert.That(SurfaceDistance.Compute(full, cube).ReferenceToTest, Has.Length.EqualTo(512 - 216));
     }
 
     [Test]

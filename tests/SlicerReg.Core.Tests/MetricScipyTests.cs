@@ -13,23 +13,23 @@ namespace SlicerReg.Core.Tests;
 /// </summary>
 public class MetricScipyTests
 {
-    static JObjectResult Surface(Volume r, Volume t, TempFolder tmp)
+    static JObjectResult Surface(Volume r, Volume t, TempFolder tmp, bool gridFacesAreSurface)
     {
         string rp = tmp.File("r.raw"), tp = tmp.File("t.raw");
         WriteRaw(rp, BinaryMask.From(r).Select(b => (byte)(b ? 1 : 0)).ToArray());
         WriteRaw(tp, BinaryMask.From(t).Select(b => (byte)(b ? 1 : 0)).ToArray());
         var s = r.Size; var sp = r.Geometry.Spacing;
-        return new JObjectResult(Reference("surface", rp, tp, s.I.ToString(), s.J.ToString(), s.K.ToString(), Invariant(sp.X), Invariant(sp.Y), Invariant(sp.Z)));
+        return new JObjectResult(Reference("surface", rp, tp, s.I.ToString(), s.J.ToString(), s.K.ToString(), Invariant(sp.X), Invariant(sp.Y), Invariant(sp.Z), gridFacesAreSurface ? "0" : "1"));
     }
 
     sealed record JObjectResult(Newtonsoft.Json.Linq.JObject O) { public double this[string k] => D(O, k); }
 
-    static void CompareSurface(Volume r, Volume t)
+    static void CompareSurface(Volume r, Volume t, bool gridFacesAreSurface = true)
     {
         using var tmp = new TempFolder();
-        var py = Surface(r, t, tmp);
+        var py = Surface(r, t, tmp, gridFacesAreSurface);
         var o = Overlap.Compute(r, t);
-        var s = SurfaceDistance.Compute(r, t);
+        var s = SurfaceDistance.Compute(r, t, gridFacesAreSurface: gridFacesAreSurface);
         TestContext.Out.WriteLine($"Dice {o.Dice:F6} ASSD {s.Assd:F6}/{py["assd"]:F6} HD95 {s.Hd95:F6}/{py["hd95"]:F6} HD {s.Hausdorff:F6}/{py["hausdorff"]:F6}");
         Assert.That(o.Dice, Is.EqualTo(py["dice"]).Within(1e-14));
         Assert.That(o.Jaccard, Is.EqualTo(py["jaccard"]).Within(1e-14));
@@ -49,12 +49,17 @@ public class MetricScipyTests
         CompareSurface(Blobs(g, seed: 21, count: 5), Blobs(g, seed: 21, count: 5, jitter: 2.5));
     }
 
-    [Test]
-    public void Surface_distances_match_scipy_for_blobs_cut_by_the_grid_border()
+    [TestCase(true)]
+    [TestCase(false)]
+    public void Surface_distances_match_scipy_for_blobs_cut_by_the_grid_border(bool gridFacesAreSurface)
     {
-        // margin 0: ellipsoids run off the grid; both sides treat outside-the-grid as background.
+        // margin 0: ellipsoids run off the grid. Outside-the-grid is background (border_value 0, MONAI) or, with
+        // gridFacesAreSurface false, foreground (border_value 1: the cut faces are not surface).
         var g = new ImageGeometry(new GridSize(30, 26, 22), new Vec3(1.7, 0.6, 1.2), new Vec3(1, 2, 3), Oblique());
-        CompareSurface(Blobs(g, seed: 22, count: 4, margin: 0), Blobs(g, seed: 22, count: 4, margin: 0, jitter: 3));
+        var r = Blobs(g, seed: 22, count: 4, margin: 0);
+        var t = Blobs(g, seed: 22, count: 4, margin: 0, jitter: 3);
+        Assume.That(SurfaceVoxels.Find(BinaryMask.From(r), g.Size).Length, Is.GreaterThan(SurfaceVoxels.Find(BinaryMask.From(r), g.Size, false).Length), "the blobs do touch the border");
+        CompareSurface(r, t, gridFacesAreSurface);
     }
 
     [Test]

@@ -3,8 +3,9 @@
 
 Volumes are passed as raw little-endian files, index i fastest (numpy shape (K, J, I)).
 
-  metrics_reference.py surface REF.raw TEST.raw I J K SX SY SZ
-      REF/TEST: uint8 masks (nonzero = foreground); SX SY SZ: spacing (mm) along i, j, k.
+  metrics_reference.py surface REF.raw TEST.raw I J K SX SY SZ [BORDER_VALUE]
+      REF/TEST: uint8 masks (nonzero = foreground); SX SY SZ: spacing (mm) along i, j, k;
+      BORDER_VALUE: binary_erosion's border_value (0, MONAI's default: grid faces are surface; 1: they are not).
       Prints JSON with the surface-distance definitions of MONAI's compute_average_surface_distance(symmetric=True)
       and compute_hausdorff_distance(percentile=95), written here directly on scipy:
         edges = mask XOR binary_erosion(mask)        (6-connected cross, border_value=0: outside is background)
@@ -28,7 +29,7 @@ def load(path, dtype, shape):
     return np.fromfile(path, dtype=np.dtype(dtype).newbyteorder("<")).reshape((k, j, i))
 
 
-def surface(ref_path, test_path, i, j, k, sx, sy, sz):
+def surface(ref_path, test_path, i, j, k, sx, sy, sz, border_value="0"):
     from scipy import ndimage
     shape = (int(i), int(j), int(k))
     sampling = (float(sz), float(sy), float(sx))   # numpy axes are (k, j, i)
@@ -39,8 +40,8 @@ def surface(ref_path, test_path, i, j, k, sx, sy, sz):
     out = {"reference_voxels": nr, "test_voxels": nt, "intersection_voxels": inter,
            "dice": 2.0 * inter / (nr + nt) if nr + nt else None,
            "jaccard": inter / (nr + nt - inter) if nr + nt - inter else None}
-    er = ref ^ ndimage.binary_erosion(ref)
-    et = test ^ ndimage.binary_erosion(test)
+    er = ref ^ ndimage.binary_erosion(ref, border_value=int(border_value))
+    et = test ^ ndimage.binary_erosion(test, border_value=int(border_value))
     out["reference_surface_voxels"] = int(er.sum())
     out["test_surface_voxels"] = int(et.sum())
     if er.any() and et.any():

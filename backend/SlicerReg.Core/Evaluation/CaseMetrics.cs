@@ -17,13 +17,15 @@ public sealed record CaseMetrics(string CaseId, double Dice, double Jaccard, dou
     /// <summary>
     /// All metrics for one case. Label maps: foreground label &gt; 0 or == <paramref name="label"/>. Images are optional
     /// (SSIM = NaN without them); <paramref name="ssim"/> must then be given too (its data range is a study-wide choice).
+    /// <paramref name="gridFacesAreSurface"/>: whether faces where the grid cuts an object count as surface (<see cref="SurfaceVoxels"/>).
     /// </summary>
     public static CaseMetrics Compute(string caseId, Volume referenceLabels, Volume testLabels,
-                                      Volume? referenceImage = null, Volume? testImage = null, SsimOptions? ssim = null, int? label = null)
+                                      Volume? referenceImage = null, Volume? testImage = null, SsimOptions? ssim = null, int? label = null,
+                                      bool gridFacesAreSurface = true)
     {
         if (string.IsNullOrWhiteSpace(caseId)) throw new ArgumentException("case id must not be empty");
         var overlap = Overlap.Compute(referenceLabels, testLabels, label);
-        var surface = SurfaceDistance.Compute(referenceLabels, testLabels, label);
+        var surface = SurfaceDistance.Compute(referenceLabels, testLabels, label, gridFacesAreSurface);
         double s = double.NaN;
         if (referenceImage != null || testImage != null)
         {

@@ -15,7 +15,8 @@ namespace SlicerReg.Core.Evaluation;
 /// </list>
 /// Distances are measured in the grid's index frame scaled by spacing; that equals the RAS distance because the direction
 /// axes are orthonormal (checked; sheared grids are refused). If either mask is empty the distances are undefined:
-/// every value is NaN and the distance arrays are empty.
+/// every value is NaN and the distance arrays are empty (also when a mask has no surface voxel left because
+/// <c>gridFacesAreSurface</c> is false and it fills the grid).
 /// plastimatch dice --hausdorff "(boundary)" values use the same surface and distance but average differently:
 /// its "Avg average" is ½(mean d(∂R→∂T) + mean d(∂T→∂R)) and its "Percent (0.95)" is ½(p_R + p_T), each p the
 /// ⌊0.95·n − 1⌋-th smallest (0-based) directed distance — see <see cref="PlastimatchStyle"/>.
@@ -73,19 +74,22 @@ public sealed class SurfaceDistanceResult
 
 public static class SurfaceDistance
 {
-    /// <summary>Surface distances between the foregrounds (label &gt; 0, or == <paramref name="label"/>) of two label maps on the same grid.</summary>
-    public static SurfaceDistanceResult Compute(Volume reference, Volume test, int? label = null)
+    /// <summary>
+    /// Surface distances between the foregrounds (label &gt; 0, or == <paramref name="label"/>) of two label maps on the
+    /// same grid. <paramref name="gridFacesAreSurface"/>: see <see cref="SurfaceVoxels"/> (true: MONAI's convention).
+    /// </summary>
+    public static SurfaceDistanceResult Compute(Volume reference, Volume test, int? label = null, bool gridFacesAreSurface = true)
     {
         GridMatch.Require(reference, "reference label map", test, "test label map");
         GridMatch.RequireOrthogonalAxes(reference.Geometry, "reference label map");
         return Compute(BinaryMask.From(reference, label, "reference label map"), BinaryMask.From(test, label, "test label map"),
-                       reference.Size, reference.Geometry.Spacing);
+                       reference.Size, reference.Geometry.Spacing, gridFacesAreSurface);
     }
 
-    public static SurfaceDistanceResult Compute(bool[] reference, bool[] test, GridSize size, Vec3 spacing)
+    public static SurfaceDistanceResult Compute(bool[] reference, bool[] test, GridSize size, Vec3 spacing, bool gridFacesAreSurface = true)
     {
-        var sr = SurfaceVoxels.Find(reference, size);
-        var st = SurfaceVoxels.Find(test, size);
+        var sr = SurfaceVoxels.Find(reference, size, gridFacesAreSurface);
+        var st = SurfaceVoxels.Find(test, size, gridFacesAreSurface);
         if (sr.Length == 0 || st.Length == 0) return new SurfaceDistanceResult(Array.Empty<double>(), Array.Empty<double>());
 
         // The EDT is exact on any box holding every feature and query voxel, so work in the bounding box of both surfaces.

@@ -7,15 +7,19 @@ namespace SlicerReg.Core.Evaluation;
 /// background, where voxels outside the grid count as background. This is mask XOR erosion(mask) with a 6-connected
 /// structuring element and border value 0 — scipy.ndimage.binary_erosion's default, as MONAI's get_mask_edges uses —
 /// and, for objects away from the grid border, plastimatch's Image_boundary / ITK's face-connected contour.
+/// With <c>gridFacesAreSurface: false</c>, voxels outside the grid count as foreground instead (binary_erosion with
+/// border_value=1): where the field of view cuts an object (a femoral shaft cut by the CT's last slice) the cut face is
+/// not an anatomical surface and is left out.
 /// </summary>
 public static class SurfaceVoxels
 {
     /// <summary>Linear indices (k·J + j)·I + i of the surface voxels, in increasing order.</summary>
-    public static long[] Find(bool[] mask, GridSize size)
+    public static long[] Find(bool[] mask, GridSize size, bool gridFacesAreSurface = true)
     {
         if (mask.LongLength != size.VoxelCount) throw new ArgumentException($"mask has {mask.LongLength} voxels, grid {size} needs {size.VoxelCount}");
         int ni = size.I, nj = size.J, nk = size.K;
         long slice = (long)ni * nj;
+        bool edge = gridFacesAreSurface;
         var perSlice = new List<long>[nk];
         Parallel.For(0, nk, k =>
         {
@@ -28,9 +32,9 @@ public static class SurfaceVoxels
                     long n = row + i;
                     if (!mask[n]) continue;
                     bool surface =
-                        i == 0 || !mask[n - 1] || i == ni - 1 || !mask[n + 1] ||
-                        j == 0 || !mask[n - ni] || j == nj - 1 || !mask[n + ni] ||
-                        k == 0 || !mask[n - slice] || k == nk - 1 || !mask[n + slice];
+                        (i == 0 ? edge : !mask[n - 1]) || (i == ni - 1 ? edge : !mask[n + 1]) ||
+                        (j == 0 ? edge : !mask[n - ni]) || (j == nj - 1 ? edge : !mask[n + ni]) ||
+                        (k == 0 ? edge : !mask[n - slice]) || (k == nk - 1 ? edge : !mask[n + slice]);
                     if (surface) found.Add(n);
                 }
             }
