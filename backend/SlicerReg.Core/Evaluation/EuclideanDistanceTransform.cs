@@ -24,7 +24,7 @@ public static class EuclideanDistanceTransform
         long sliceStride = (long)ni * nj;
         // Axis i: contiguous lines indexed by (j,k). Axes j and k: lines of stride I or I·J, processed in bundles of
         // adjacent lines (consecutive i) so that every memory access reads whole cache lines: one line at a time with a
-        // power-of-two stride thrashes the cache (5× slower at 192×128×192).
+        // large stride misses the cache (measured 1.6× slower at 192×128×192).
         Pass(d, ni, nj * nk, spacing.X);
         int bundlesPerRow = (ni + Bundle - 1) / Bundle;
         StridedPass(d, nj, ni, bundlesPerRow * nk, b => ((b / bundlesPerRow) * sliceStride + (long)(b % bundlesPerRow) * Bundle, Math.Min(Bundle, ni - (b % bundlesPerRow) * Bundle)), spacing.Y);
