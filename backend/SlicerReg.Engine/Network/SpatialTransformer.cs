@@ -61,8 +61,13 @@ public sealed class SpatialTransformer : Module<Tensor, Tensor, Tensor>
     /// </summary>
     public Tensor WarpLabels(Tensor labels, Tensor displacement, int labelCount)
     {
-        CheckPair(labels, displacement);
-        if (labels.shape[1] != 1) throw new ArgumentException($"label map must have one channel, got {labels.shape[1]}");
+        ArgumentNullException.ThrowIfNull(labels);
+        CheckField(displacement, "displacement field");
+        var s = Grid.Size;
+        if (labels.dim() != 5 || labels.shape[1] != 1 || labels.shape[2] != s.K || labels.shape[3] != s.J || labels.shape[4] != s.I)
+            throw new ArgumentException($"label map must be (B, 1, {s.K}, {s.J}, {s.I}), got ({string.Join(", ", labels.shape)})");
+        if (labels.shape[0] != displacement.shape[0] && labels.shape[0] != 1 && displacement.shape[0] != 1)
+            throw new ArgumentException($"warp batch mismatch: label map {labels.shape[0]}, field {displacement.shape[0]}");
         if (labelCount < 2) throw new ArgumentException($"label count must be at least 2 (background and one structure), got {labelCount}");
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
