@@ -22,6 +22,9 @@ public class NetworkBenchmarkTests
     [Test, Explicit("tens of seconds on a shared CPU; run by name")]
     public void StandardPresetBenchmark() => TestContext.Out.WriteLine(NetworkBenchmark.Run("standard", repeats: 3).ToString());
 
-    [Test, Explicit("minutes and many GiB on the CPU; run by name")]
+    [Test, Explicit("minutes and about 20 GiB on the CPU; run by name")]
     public void PaperPresetBenchmark() => TestContext.Out.WriteLine(NetworkBenchmark.Run("paper", repeats: 1).ToString());
+
+    [Test, Explicit("a minute and several GiB on the CPU; run by name")]
+    public void PaperPresetInferenceBenchmark() => TestContext.Out.WriteLine(NetworkBenchmark.Run("paper", repeats: 2, training: false).ToString());
 }

@@ -131,4 +131,25 @@ public class NetworkShapeTests
         Assert.That(() => new RegistrationNetwork(NetworkConfig.For(preset), grid, new ViewPair(Views(preset).Ap, Views(preset).Ap)),
                     Throws.ArgumentException.With.Message.Contains("same direction"));
     }
+
+    [Test]
+    public void InEvaluationABatchMemberDoesNotDependOnTheOthers()
+    {
+        // ProST's reference code fits its sampling depth to the whole batch (DiffDRR #311); ours must not, nor anything else.
+        var preset = NetworkPreset.Tiny;
+        var grid = Grid(preset);
+        using var net = new RegistrationNetwork(NetworkConfig.For(preset), grid, Views(preset));
+        using var scope = NewDisposeScope();
+        using (no_grad()) foreach (var p in net.parameters()) p.add_(randn_like(p) * 0.05); // leave the near-identity start
+        net.eval();
+        using var noGrad = no_grad();
+        var atlas = Femur(grid);
+        var (ap1, lat1) = Radiographs(net.Geometry, Femur(grid, new Vec3(3, 0, 4)));
+        var (ap2, lat2) = Radiographs(net.Geometry, Femur(grid, new Vec3(-6, 2, -3), 1.1));
+        using var alone = net.forward(atlas, ap1, lat1);
+        using var both = net.forward(atlas, cat(new[] { ap1, ap2 }), cat(new[] { lat1, lat2 }));
+        Assert.That((both.Displacement[0] - alone.Displacement[0]).abs().max().item<float>(), Is.LessThan(1e-4f));
+        Assert.That((both.WarpedLocal[0] - alone.WarpedLocal[0]).abs().max().item<float>(), Is.LessThan(1e-4f));
+        Assert.That((both.Displacement[1] - alone.Displacement[0]).abs().max().item<float>(), Is.GreaterThan(1e-3f), "different inputs give different fields");
+    }
 }

@@ -12,7 +12,8 @@ namespace SlicerReg.Engine.Network;
 /// ProST of the affine-warped atlas + the radiograph (B, 2, rows, cols) → 2D encoder (strided + non-strided conv per
 /// level) → <see cref="BeamDecoder"/> in that view's beam space → invProST onto the patient grid (B, D[L], K, J, I);
 /// the two branches are concatenated and one 3D convolution gives the 3-channel stationary velocity field (RAS mm),
-/// initialised N(0, 10⁻¹⁰) as VoxelMorph (σ = <see cref="NetworkConfig.FlowInitStd"/>).
+/// its kernel initialised from a normal distribution of standard deviation 10⁻⁵ and its bias 0, as VoxelMorph
+/// (<see cref="NetworkConfig.FlowInitStd"/>).
 /// Ablations: <see cref="NetworkConfig.SeparateDecoders"/> = false combines the two encoder pyramids level by level
 /// (<see cref="FeatureCombiner"/>, as the affine module) and decodes once; lacking a second beam, the shared decoder's
 /// features are read in the AP view's beam (our reading of the paper's ablation). <see cref="NetworkConfig.InverseProjection"/>
