@@ -47,9 +47,10 @@ public static class SubjectGenerator
         options.Validate();
         var parameters = FemurParameters.Sample(SeedMixer.Derive(seed, 0));
         var side = new Random(SeedMixer.Derive(seed, 1)).NextDouble() < options.LeftFraction ? FemurSide.Left : FemurSide.Right;
-        var pose = PoseVariation.Sample(new Random(SeedMixer.Derive(seed, 3)), options.PoseRangeDeg);
+        var deformation = Deformation(options.Grid, options.DeformationAmplitudeMm, SeedMixer.Derive(seed, 2));
+        var pose = DrawPose(parameters, deformation, options, new Random(SeedMixer.Derive(seed, 3)), seed);
         var intensity = options.IntensityVariation ? IntensityVariation.Sample(new Random(SeedMixer.Derive(seed, 4))) : IntensityVariation.None;
-        var images = Rasterise(parameters, pose, options.DeformationAmplitudeMm, SeedMixer.Derive(seed, 2), side, options.Grid);
+        var images = Rasterise(parameters, pose, deformation, side, options.Grid);
         intensity.Apply(images.Ct, SeedMixer.Derive(seed, 5));
         foreach (var v in new[] { images.Ct, images.Label })
         {
@@ -58,18 +59,62 @@ public static class SubjectGenerator
         return new Subject(seed, parameters, pose, options.DeformationAmplitudeMm, side, intensity, images);
     }
 
-    /// <summary>The deformed, posed anatomy on the grid (right femur), through the left-femur path when asked.</summary>
-    public static PhantomImages Rasterise(FemurParameters parameters, PoseVariation pose, double amplitudeMm, int deformationSeed, FemurSide side, AtlasGrid grid)
+    public const int MaxPoseDraws = 200;
+
+    /// <summary>The smooth deformation covering the grid (with a 60 mm margin: the pull-back input Rᵀx is rotated by up to ~17°).</summary>
+    public static SmoothDeformation Deformation(AtlasGrid grid, double amplitudeMm, int seed)
     {
         var g = grid.Geometry;
-        // The pull-back input is Rᵀx for grid points x (|rotation| ≤ ~17°): a 60 mm margin keeps it inside the lattice.
         var margin = new Vec3(60, 60, 60);
-        var lo = g.IndexToRas(new Vec3(0, 0, 0)) - margin;
-        var hi = g.IndexToRas(new Vec3(g.Size.I - 1, g.Size.J - 1, g.Size.K - 1)) + margin;
-        var deformation = new SmoothDeformation(lo, hi, amplitudeMm, deformationSeed);
+        return new SmoothDeformation(g.IndexToRas(new Vec3(0, 0, 0)) - margin, g.IndexToRas(new Vec3(g.Size.I - 1, g.Size.J - 1, g.Size.K - 1)) + margin, amplitudeMm, seed);
+    }
+
+    /// <summary>Subject(x) = anatomy(D(Rᵀx)): the anatomy deformed by D, then rotated by R about the head centre.</summary>
+    public static Func<Vec3, Vec3> PullBack(PoseVariation pose, SmoothDeformation deformation)
+    {
         var rt = pose.Rotation.Transpose();
-        // Subject(x) = anatomy(D(Rᵀx)): the anatomy deformed by D, then rotated by R about the head centre.
-        Vec3 Right(Vec3 x) { var q = rt * x; return q + deformation.Displacement(q); }
+        return x => { var q = rt * x; return q + deformation.Displacement(q); };
+    }
+
+    /// <summary>
+    /// Draws poses (each angle uniform in ±range) until the posed femur stays inside the grid except at the bottom face,
+    /// where the shaft leaves by design: the paper crops its posed CTs around the femur, and a 85 mm deep box cannot hold a
+    /// shaft swung 10° at 150 mm below the head. About a third of the draws are rejected (mostly strong extension or
+    /// abduction), so the accepted distribution is uniform truncated by this constraint.
+    /// </summary>
+    static PoseVariation DrawPose(FemurParameters parameters, SmoothDeformation deformation, SubjectOptions options, Random rng, int seed)
+    {
+        var shape = new FemurShape(parameters);
+        for (int n = 0; n < MaxPoseDraws; n++)
+        {
+            var pose = PoseVariation.Sample(rng, options.PoseRangeDeg);
+            if (FemurInsideGrid(shape, PullBack(pose, deformation), options.Grid.Geometry)) return pose;
+        }
+        throw new InvalidOperationException($"subject seed {seed}: no pose within ±{options.PoseRangeDeg}° in {MaxPoseDraws} draws keeps the femur inside the {options.Grid.Name} grid");
+    }
+
+    /// <summary>True when no voxel centre on the side and top faces of the grid lies inside the femur.</summary>
+    public static bool FemurInsideGrid(FemurShape shape, Func<Vec3, Vec3> pullBack, ImageGeometry g)
+    {
+        var s = g.Size;
+        bool Outside(int i, int j, int k) => shape.Femur(pullBack(g.IndexToRas(new Vec3(i, j, k)))) > 0;
+        for (int k = 0; k < s.K; k++)
+            for (int j = 0; j < s.J; j++)
+                if (!Outside(0, j, k) || !Outside(s.I - 1, j, k)) return false;
+        for (int k = 0; k < s.K; k++)
+            for (int i = 0; i < s.I; i++)
+                if (!Outside(i, 0, k) || !Outside(i, s.J - 1, k)) return false;
+        for (int j = 0; j < s.J; j++)
+            for (int i = 0; i < s.I; i++)
+                if (!Outside(i, j, s.K - 1)) return false;
+        return true;
+    }
+
+    /// <summary>The deformed, posed anatomy on the grid (right femur), through the left-femur path when asked.</summary>
+    public static PhantomImages Rasterise(FemurParameters parameters, PoseVariation pose, SmoothDeformation deformation, FemurSide side, AtlasGrid grid)
+    {
+        var g = grid.Geometry;
+        var Right = PullBack(pose, deformation);
         if (side == FemurSide.Right) return FemurPhantom.Rasterise(parameters, g, Right);
 
         var m = FemurMirror.Reflection;
