@@ -7,19 +7,18 @@ namespace SlicerReg.Core.Population;
 /// <summary>
 /// Finds the femoral head in a femur label map from the top part of the label (docs/population.md, "Importing CTs"):
 /// <list type="number">
-/// <item>z_top = the highest femur voxel (RAS superior, the voxel's top face); the head is the top of the femur in a
-///   standing/supine CT.</item>
-/// <item>The cap: femur voxels within <see cref="CapHeightMm"/> below z_top and within <see cref="CapRadiusMm"/> horizontally of
+/// <item>The top: the highest femur voxel; the head is the top of the femur in any hip CT of a supine patient.</item>
+/// <item>The cap: femur voxels within <see cref="CapHeightMm"/> below it and within <see cref="CapRadiusMm"/> horizontally of
 ///   the topmost voxels (this excludes the greater trochanter, which lies a femoral offset, ≥ 30 mm, lateral).</item>
-/// <item>Its centroid gives the head axis (x, y); its volume V gives the sphere radius from the spherical-cap formula
-///   V = πh²(3r − h)/3, so r = (3V/(πh²) + h)/3; the head centre is (x, y, z_top − r).</item>
+/// <item>Each axial slice of a sphere has area A(z) = π(r² − (z − c)²), so A/π + z² = (r² − c²) + 2c·z is linear in z:
+///   a least-squares line through the cap's slices gives the centre height c and the radius r; the centre's x, y is the
+///   cap's centroid.</item>
 /// </list>
-/// Assumes the head is the topmost part of the femur label (true for any hip CT of a patient lying supine) and the CT is
-/// roughly axial (z = superior).
+/// Assumes the CT is roughly axial (z = superior): slices are the voxel layers of equal z.
 /// </summary>
 public static class FemoralHead
 {
-    public const double CapHeightMm = 12, CapRadiusMm = 30;
+    public const double CapHeightMm = 15, CapRadiusMm = 30;
 
     public sealed record Estimate(Vec3 Centre, double RadiusMm, int CapVoxels);
 
@@ -27,19 +26,24 @@ public static class FemoralHead
     {
         var g = label.Geometry;
         var lin = g.IjkToRas.Linear;
-        double halfZ = 0.5 * (Math.Abs(lin[2, 0]) + Math.Abs(lin[2, 1]) + Math.Abs(lin[2, 2]));
+        double sliceThickness = Math.Abs(lin[2, 0]) + Math.Abs(lin[2, 1]) + Math.Abs(lin[2, 2]);
         double voxelVolume = Math.Abs(lin.Determinant);
         var points = FemurPoints(label, femurValue);
         if (points.Count == 0) throw new ImageFormatException(origin, $"the label map has no femur voxels (label {femurValue})");
-        double zTop = points.Max(p => p.Z) + halfZ;
-        var top = points.Where(p => p.Z >= zTop - halfZ - 4).ToList();
+        double zMax = points.Max(p => p.Z);
+        var top = points.Where(p => p.Z >= zMax - 4).ToList();
         double tx = top.Average(p => p.X), ty = top.Average(p => p.Y);
-        var cap = points.Where(p => p.Z >= zTop - CapHeightMm && Math.Sqrt((p.X - tx) * (p.X - tx) + (p.Y - ty) * (p.Y - ty)) <= CapRadiusMm).ToList();
-        double h = CapHeightMm, volume = cap.Count * voxelVolume;
-        double r = (3 * volume / (Math.PI * h * h) + h) / 3;
-        if (cap.Count < 8 || !(r > 5 && r < 60))
-            throw new ImageFormatException(origin, $"cannot find the femoral head: the top {h} mm of the femur label ({cap.Count} voxels) do not look like a spherical cap (radius {r:F1} mm)");
-        return new Estimate(new Vec3(cap.Average(p => p.X), cap.Average(p => p.Y), zTop - r), r, cap.Count);
+        var cap = points.Where(p => p.Z >= zMax - CapHeightMm && Math.Sqrt((p.X - tx) * (p.X - tx) + (p.Y - ty) * (p.Y - ty)) <= CapRadiusMm).ToList();
+        var slices = cap.GroupBy(p => Math.Round(p.Z, 3)).Select(s => (Z: s.Key, Y: s.Count() * voxelVolume / sliceThickness / Math.PI + s.Key * s.Key)).ToList();
+        if (slices.Count < 3)
+            throw new ImageFormatException(origin, $"cannot find the femoral head: the top {CapHeightMm} mm of the femur label span {slices.Count} slice(s) (need 3; slices thinner than 5 mm)");
+        double mz = slices.Average(s => s.Z), my = slices.Average(s => s.Y);
+        double beta = slices.Sum(s => (s.Z - mz) * (s.Y - my)) / slices.Sum(s => (s.Z - mz) * (s.Z - mz));
+        double alpha = my - beta * mz, c = beta / 2, r2 = alpha + c * c;
+        double r = r2 > 0 ? Math.Sqrt(r2) : double.NaN;
+        if (!(r > 5 && r < 60) || c > zMax)
+            throw new ImageFormatException(origin, $"cannot find the femoral head: the top {CapHeightMm} mm of the femur label ({cap.Count} voxels) do not look like a spherical cap (radius {r:F1} mm, centre height {c:F1} mm)");
+        return new Estimate(new Vec3(cap.Average(p => p.X), cap.Average(p => p.Y), c), r, cap.Count);
     }
 
     /// <summary>
