@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace SlicerReg.Cli;
+namespace SlicerReg.Core.Population;
 
 /// <summary>
-/// A one-line console progress bar with elapsed time and ETA (mean time per finished item × items left), redrawn in place
+/// A one-line console progress bar (any TextWriter; in Core so tests and other front ends can use it) with elapsed time and ETA (mean time per finished item × items left), redrawn in place
 /// with '\r' on stderr. Disabled (draws nothing) when asked to be quiet or when stderr is not a terminal, so logs and pipes
 /// stay clean.
 /// </summary>
