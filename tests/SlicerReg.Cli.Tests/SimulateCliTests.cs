@@ -168,6 +168,24 @@ public class SimulateCliTests
     }
 
     [Test]
+    public void ProgressBarAppearsOnATerminalAndNotWithQuiet()
+    {
+        // util-linux `script` gives the program a pseudo-terminal, as an interactive shell would.
+        if (!File.Exists("/usr/bin/script")) Assert.Ignore("/usr/bin/script (util-linux) not installed");
+        string dir = typeof(SlicerRegProcess).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>().First(a => a.Key == "CliOutputDir").Value!;
+        using var tmp = new TempFolder();
+        string Line(string outDir, string extra) => $"dotnet '{Path.Combine(dir, "slicerreg.dll")}' simulate --out '{tmp.File(outDir)}' --count 2 --seed 1 --views orthogonal --preset tiny {extra}";
+        var (code, text, _) = ExternalTool.Run("/usr/bin/script", new[] { "-qec", Line("a", ""), "/dev/null" });
+        Assert.That(code, Is.EqualTo(0), text);
+        Assert.That(text, Does.Contain("\r[").And.Contain("2/2 subjects").And.Contain("ETA"));
+        var (code2, quiet, _) = ExternalTool.Run("/usr/bin/script", new[] { "-qec", Line("b", "--quiet"), "/dev/null" });
+        Assert.That(code2, Is.EqualTo(0), quiet);
+        Assert.That(quiet, Does.Not.Contain("ETA"));
+        Assert.That(quiet, Does.Contain("wrote 2 subjects"));
+    }
+
+    [Test]
     public void ProgressLineShowsCountElapsedAndEta()
     {
         string line = ProgressBar.Format(10, 40, TimeSpan.FromSeconds(20), "subjects");
