@@ -25,8 +25,8 @@ public sealed record PoseVariation(double FlexionDeg, double AdductionDeg, doubl
 
     /// <summary>
     /// Rotation taking the canonical femur to the posed one (right-handed rotations about the frame's RAS axes). Flexion:
-    /// Rx(a) sends the distal shaft direction (0, 0, −1) to (0, sin a, −cos a), anterior for a &gt; 0, so flexion = Rx(+flexion). Adduction of a right femur
-    /// moves the distal shaft medial (−x): Ry(a) sends (0, 0, −1) to (−sin a, 0, −cos a), so adduction = Ry(+adduction).
+    /// Rx(a) sends the distal shaft direction (0, 0, −1) to (0, sin a, −cos a), anterior for a &gt; 0,
+    /// so flexion = Rx(+flexion). Adduction of a right femur moves the distal shaft medial (−x): Ry(a) sends (0, 0, −1) to (−sin a, 0, −cos a), so adduction = Ry(+adduction).
     /// Internal rotation of a right femur turns the anterior surface medial (toward −x): Rz(a) sends (0, 1, 0) to
     /// (−sin a, cos a, 0), so internal rotation = Rz(+internal). R = Rz·Ry·Rx.
     /// </summary>

@@ -53,9 +53,7 @@ public static class SubjectGenerator
         var images = Rasterise(parameters, pose, deformation, side, options.Grid);
         intensity.Apply(images.Ct, SeedMixer.Derive(seed, 5));
         foreach (var v in new[] { images.Ct, images.Label })
-        {
             v.Metadata["SlicerReg_Subject"] = $"seed={seed} side={side.ToString().ToLowerInvariant()}";
-        }
         return new Subject(seed, parameters, pose, options.DeformationAmplitudeMm, side, intensity, images);
     }
 
