@@ -1,0 +1,184 @@
+using System.Globalization;
+using Newtonsoft.Json.Linq;
+using SlicerReg.Core.Anatomy;
+using SlicerReg.Core.Geometry;
+using SlicerReg.Core.Imaging;
+using SlicerReg.Core.IO;
+using SlicerReg.Core.Xray;
+
+namespace SlicerReg.Core.Population;
+
+/// <summary>Settings of a simulated dataset.</summary>
+public sealed record DatasetOptions
+{
+    public required string OutputFolder { get; init; }
+    public int Count { get; init; }
+    public int Seed { get; init; }
+    public ViewMode Views { get; init; } = ViewMode.Orthogonal;
+    public SubjectOptions Subjects { get; init; } = new();
+    public IReadOnlyList<double> SplitFractions { get; init; } = new[] { 0.8, 0.1, 0.1 };
+    /// <summary>Import these CT folders' pairs instead of generating phantom subjects (<see cref="CtImport"/>).</summary>
+    public string? FromCtFolder { get; init; }
+    /// <summary>For imports: the side of every CT, or null to tell it from the anatomy.</summary>
+    public FemurSide? Side { get; init; }
+    /// <summary>Recorded in the manifest so the dataset can be rebuilt.</summary>
+    public IReadOnlyList<string> Command { get; init; } = Array.Empty<string>();
+}
+
+/// <summary>Progress of a run: subjects done (made or failed) of the total, and the one just finished.</summary>
+public readonly record struct SimulationProgress(int Done, int Total, string SubjectId, SubjectFailure? Failure);
+
+/// <summary>
+/// Simulates a DRR dataset as the paper's ("Generating DRR", docs/population.md): for each subject a CT (int16 HU NRRD) and
+/// its label map in the atlas frame and grid, and for each view the DRR (line integrals, a <see cref="Radiograph"/> NRRD
+/// that carries its view), the projected femur mask (label 1 only; uint8), the masked DRR (DRR × mask) and the view JSON.
+/// Subjects are phantom subjects (<see cref="SubjectGenerator"/>; subject n has seed SeedMixer.Derive(seed, n)) or imported
+/// CTs (<see cref="CtImport"/>). Each subject is written into a hidden temporary folder and renamed into place when complete,
+/// so a subject folder is either whole or absent. A failing subject is reported (its file and the problem), listed under
+/// "failed" in the manifest, and the run goes on. The output folder must be new or empty.
+/// </summary>
+public static class DatasetSimulator
+{
+    public static DatasetManifest Run(DatasetOptions o, Action<SimulationProgress>? progress = null)
+    {
+        o.Subjects.Validate();
+        if (o.SplitFractions.Count != 3 || Math.Abs(o.SplitFractions.Sum() - 1) > 1e-6 || o.SplitFractions.Any(f => f < 0))
+            throw new ArgumentException("the split needs three non-negative fractions adding up to 1");
+        var pairs = o.FromCtFolder is null ? null : CtImport.FindPairs(o.FromCtFolder);
+        int count = pairs?.Count ?? o.Count;
+        if (pairs is null && count < 1) throw new ArgumentException($"subject count must be at least 1, got {o.Count}");
+        if (Directory.Exists(o.OutputFolder) && Directory.EnumerateFileSystemEntries(o.OutputFolder).Any())
+            throw new IOException($"output folder {o.OutputFolder} is not empty (a dataset is written into a new or empty folder)");
+        Directory.CreateDirectory(o.OutputFolder);
+        var grid = o.Subjects.Grid;
+        var splits = DatasetSplit.Assign(count, o.SplitFractions, SeedMixer.Derive(o.Seed, int.MaxValue));
+        var manifest = new DatasetManifest { Settings = Settings(o, count) };
+        for (int n = 0; n < count; n++)
+        {
+            string id = pairs is null ? $"subject_{n:D4}" : pairs[n].Name;
+            string inputFile = pairs is null ? $"(generated, seed {SeedMixer.Derive(o.Seed, n)})" : pairs[n].CtPath;
+            SubjectFailure? failure = null;
+            try
+            {
+                int subjectSeed = SeedMixer.Derive(o.Seed, n);
+                PhantomImages images; JObject source;
+                if (pairs is null)
+                {
+                    var s = SubjectGenerator.Generate(subjectSeed, o.Subjects);
+                    images = s.Images; source = Describe(s);
+                }
+                else
+                {
+                    var imp = CtImport.Import(pairs[n], grid, o.Side);
+                    images = imp.Images;
+                    source = new JObject
+                    {
+                        ["kind"] = "ct", ["ct"] = Path.GetFullPath(imp.Pair.CtPath), ["label"] = Path.GetFullPath(imp.Pair.LabelPath),
+                        ["side"] = imp.Side.ToString().ToLowerInvariant(), ["mirrored"] = imp.Side == FemurSide.Left,
+                        ["headCentreRas"] = new JArray(imp.Head.Centre.ToArray()), ["headRadiusMm"] = imp.Head.RadiusMm,
+                        ["viewSeed"] = subjectSeed,
+                    };
+                }
+                var views = DatasetViews.Draw(o.Views, new Random(SeedMixer.Derive(subjectSeed, 6)));
+                manifest.Subjects.Add(WriteSubject(o.OutputFolder, id, splits[n], images, views, source));
+            }
+            catch (Exception e) when (e is ImageFormatException or IOException or ArgumentException or InvalidOperationException or UnauthorizedAccessException)
+            {
+                failure = e is ImageFormatException f ? new SubjectFailure(id, f.FilePath, f.Problem) : new SubjectFailure(id, inputFile, e.Message);
+                manifest.Failures.Add(failure);
+            }
+            progress?.Invoke(new SimulationProgress(n + 1, count, id, failure));
+        }
+        manifest.Write(o.OutputFolder);
+        return manifest;
+    }
+
+    static SubjectEntry WriteSubject(string root, string id, string split, PhantomImages images, IReadOnlyList<DatasetView> views, JObject source)
+    {
+        string final = Path.Combine(root, id), tmp = Path.Combine(root, $".{id}.tmp");
+        if (Directory.Exists(final)) throw new IOException($"subject folder {final} already exists (two inputs named {id}?)");
+        if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
+        Directory.CreateDirectory(tmp);
+        try
+        {
+            VolumeFile.Write(images.Ct, Path.Combine(tmp, "ct.nrrd"));
+            VolumeFile.Write(images.Label, Path.Combine(tmp, "label.nrrd"));
+            var mu = AttenuationVolume.FromCt(images.Ct, AttenuationModel.FromHounsfield());
+            var femur = AttenuationVolume.Indicator(images.Label, FemurPhantom.FemurLabel);
+            var files = new List<ViewFiles>();
+            foreach (var v in views)
+            {
+                var view = v.View;
+                var drr = DrrRenderer.Render(mu, view);
+                var mask = DrrRenderer.LineIntegrals(femur, view, DrrMode.Exact);
+                var masked = new Image2D(drr.Columns, drr.Rows, drr.ColumnSpacingMm, drr.RowSpacingMm);
+                for (int p = 0; p < mask.Pixels.Length; p++)
+                {
+                    mask.Pixels[p] = mask.Pixels[p] > 0 ? 1f : 0f;
+                    masked.Pixels[p] = drr.Pixels[p] * mask.Pixels[p];
+                }
+                string Name(string what) => $"{v.Name}_{what}";
+                var drrVolume = new Radiograph(drr, view).ToVolume();
+                drrVolume.Metadata["slicerreg_drr"] = "mode=exact output=line-integral mu_water=0.02/mm";
+                VolumeFile.Write(drrVolume, Path.Combine(tmp, Name("drr.nrrd")));
+                VolumeFile.Write(new Radiograph(mask, view).ToVolume().ConvertTo(VoxelType.UInt8, VolumeKind.LabelMap), Path.Combine(tmp, Name("mask.nrrd")));
+                VolumeFile.Write(new Radiograph(masked, view).ToVolume(), Path.Combine(tmp, Name("masked_drr.nrrd")));
+                ViewFile.Save(view, Path.Combine(tmp, Name("view.json")));
+                string Rel(string what) => $"{id}/{Name(what)}";
+                files.Add(new ViewFiles(v, Rel("drr.nrrd"), Rel("mask.nrrd"), Rel("masked_drr.nrrd"), Rel("view.json")));
+            }
+            Directory.Move(tmp, final);
+            return new SubjectEntry(id, split, $"{id}/ct.nrrd", $"{id}/label.nrrd", files, source);
+        }
+        catch
+        {
+            if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
+            throw;
+        }
+    }
+
+    static JObject Describe(Subject s) => new()
+    {
+        ["kind"] = "phantom",
+        ["seed"] = s.Seed,
+        ["side"] = s.GeneratedSide.ToString().ToLowerInvariant(),
+        ["mirrored"] = s.GeneratedSide == FemurSide.Left,
+        ["pose"] = new JObject { ["flexionDeg"] = s.Pose.FlexionDeg, ["adductionDeg"] = s.Pose.AdductionDeg, ["internalRotationDeg"] = s.Pose.InternalRotationDeg },
+        ["deformationAmplitudeMm"] = s.DeformationAmplitudeMm,
+        ["deformationControlSpacingMm"] = SmoothDeformation.ControlSpacingMm,
+        ["intensity"] = new JObject { ["scale"] = s.Intensity.Scale, ["offsetHU"] = s.Intensity.OffsetHU, ["noiseSigmaHU"] = s.Intensity.NoiseSigmaHU },
+        ["parameters"] = JObject.FromObject(s.Parameters.ToValues()),
+    };
+
+    static JObject Settings(DatasetOptions o, int count)
+    {
+        var g = o.Subjects.Grid.Geometry;
+        return new JObject
+        {
+            ["command"] = new JArray(o.Command),
+            ["program"] = typeof(DatasetSimulator).Assembly.GetName().Version?.ToString(),
+            ["seed"] = o.Seed,
+            ["count"] = count,
+            ["source"] = o.FromCtFolder is null ? "phantom" : "ct",
+            ["views"] = o.Views == ViewMode.Orthogonal ? "orthogonal" : "generalised",
+            ["split"] = new JArray(o.SplitFractions),
+            ["grid"] = new JObject
+            {
+                ["preset"] = o.Subjects.Grid.Name, ["size"] = new JArray(g.Size.ToArray()), ["spacing"] = new JArray(g.Spacing.ToArray()),
+                ["ijkToRas"] = new JArray(g.IjkToRas.ToRowMajor()),
+            },
+            ["detector"] = new JObject
+            {
+                ["size"] = new JArray(DatasetViews.Columns, DatasetViews.Rows), ["pixelSpacing"] = new JArray(DatasetViews.PixelSpacingMm, DatasetViews.PixelSpacingMm),
+                ["sourceToDetectorDistance"] = CArmGeometry.DefaultSourceToDetectorMm, ["sourceToIsocenterDistance"] = CArmGeometry.DefaultSourceToIsocenterMm,
+                ["isocenter"] = new JArray(AtlasGrid.Centre.ToArray()),
+            },
+            ["subjects"] = o.FromCtFolder is null ? new JObject
+            {
+                ["deformationAmplitudeMm"] = o.Subjects.DeformationAmplitudeMm, ["poseRangeDeg"] = o.Subjects.PoseRangeDeg,
+                ["leftFraction"] = o.Subjects.LeftFraction, ["intensityVariation"] = o.Subjects.IntensityVariation,
+            } : new JObject { ["side"] = o.Side?.ToString().ToLowerInvariant() ?? "auto" },
+            ["drr"] = "exact (Siddon) line integrals of mu = 0.02/mm x (1 + HU/1000); mask = rays crossing label 1; maskedDrr = drr x mask",
+        };
+    }
+}
