@@ -1,0 +1,45 @@
+using Grpc.Core;
+using SlicerReg.Client.Protocol;
+using SlicerReg.Protocol.V1;
+using SlicerReg.Server.Domain;
+
+namespace SlicerReg.Server.Services;
+
+/// <summary>The Models gRPC service: lists the engines this daemon runs and the model cards it only lists.</summary>
+public sealed class ModelsService(ModelCatalog catalog, DaemonOptions options) : Models.ModelsBase
+{
+    public override Task<ListModelsReply> ListModels(ListModelsRequest request, ServerCallContext context)
+    {
+        var reply = new ListModelsReply();
+        foreach (var engine in catalog.Engines.Values)
+        {
+            var card = Card(engine.Card);
+            card.Available = true;
+            if (engine is IdentityEngine { Atlas: { } atlas } identity)
+            {
+                card.AtlasName = identity.AtlasName ?? "";
+                card.Atlas = WireConvert.Header(atlas);
+            }
+            else if (engine is IdentityEngine)
+            {
+                card.Available = false;
+                card.UnavailableReason = "no atlas loaded: start the daemon with --atlas FILE";
+            }
+            reply.Models.Add(card);
+        }
+        foreach (var (c, reason) in catalog.Unavailable)
+        {
+            var card = Card(c);
+            card.UnavailableReason = reason;
+            reply.Models.Add(card);
+        }
+        return Task.FromResult(reply);
+    }
+
+    ModelCard Card(EngineCard c)
+    {
+        var card = new ModelCard { Name = c.Name, Summary = c.Summary, Description = c.Description, Device = options.Device };
+        card.Options.Add(c.Options); card.Results.Add(c.Results);
+        return card;
+    }
+}
