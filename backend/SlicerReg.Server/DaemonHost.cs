@@ -39,12 +39,6 @@ public static class DaemonHost
     public static async Task<int> RunAsync(DaemonOptions options, TextWriter stdout, CancellationToken stop = default)
     {
         options.Validate();
-        if (options.Listen != null)
-        {
-            var (host, _) = ParseListen(options.Listen);
-            if (!IsLoopback(host) && options.Token is null)
-                throw new ArgumentException($"--listen {options.Listen} is not a loopback address: anyone on the network could submit jobs; give --token TOKEN (clients send it as \"authorization: Bearer TOKEN\"), or listen on 127.0.0.1");
-        }
         Volume? atlas = options.AtlasFile is null ? null : VolumeFile.Read(options.AtlasFile);
         Volume? labels = options.AtlasLabelsFile is null ? null : VolumeFile.Read(options.AtlasLabelsFile);
         if (labels != null)

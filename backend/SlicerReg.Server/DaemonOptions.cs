@@ -26,6 +26,8 @@ public sealed class DaemonOptions
         if (Workers < 1 || Workers > 64) throw new ArgumentException($"--workers must be 1..64, got {Workers}");
         if (QueueCapacity < 1 || QueueCapacity > 10000) throw new ArgumentException($"--queue must be 1..10000, got {QueueCapacity}");
         if (ResultTtl <= TimeSpan.Zero) throw new ArgumentException("--result-ttl must be positive");
+        if (Listen != null && !DaemonHost.IsLoopback(DaemonHost.ParseListen(Listen).Host) && Token is null)
+            throw new ArgumentException($"--listen {Listen} is not a loopback address: anyone on the network could submit jobs; give --token TOKEN (clients send it as \"authorization: Bearer TOKEN\"), or listen on 127.0.0.1");
         if (Token != null && Token.Length < 16) throw new ArgumentException("--token must be at least 16 characters");
     }
 }

@@ -27,7 +27,7 @@ public static class WireConvert
     {
         Wire.VoxelType.Uint8 => CoreVoxel.UInt8, Wire.VoxelType.Int16 => CoreVoxel.Int16, Wire.VoxelType.Uint16 => CoreVoxel.UInt16,
         Wire.VoxelType.Int32 => CoreVoxel.Int32, Wire.VoxelType.Float32 => CoreVoxel.Float32, Wire.VoxelType.Float64 => CoreVoxel.Float64,
-        _ => throw Bad(what, $"voxel type {(int)t} ({t}) is not supported (expected uint8, int16, uint16, int32, float32 or float64)"),
+        _ => throw Bad(what, $"voxel type {(Enum.IsDefined(t) ? $"{(int)t} ({t})" : $"{(int)t}")} is not supported (expected uint8, int16, uint16, int32, float32 or float64)"),
     };
 
     public static Wire.CoordinateSystem ToWire(CoreCs c) => c == CoreCs.RAS ? Wire.CoordinateSystem.Ras : Wire.CoordinateSystem.Lps;

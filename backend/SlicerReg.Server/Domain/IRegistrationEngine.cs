@@ -13,6 +13,9 @@ public interface IRegistrationEngine
     /// <summary>What this engine is, what it accepts and produces (listed by Models.ListModels).</summary>
     EngineCard Card { get; }
 
+    /// <summary>Null when the engine can run; otherwise why not (e.g. no atlas loaded). Submissions are refused with it.</summary>
+    string? UnavailableReason { get; }
+
     /// <summary>
     /// Runs one registration. Reports progress as it goes; must observe <paramref name="ct"/> promptly (within ~1 s)
     /// by throwing <see cref="OperationCanceledException"/>. Throws <see cref="ArgumentException"/> for inputs it cannot use.

@@ -18,6 +18,8 @@ public sealed class IdentityEngine(Volume? atlas, Volume? atlasLabels, string? a
     public Volume? Atlas => atlas;
     public string? AtlasName => atlasName;
 
+    public string? UnavailableReason => atlas is null ? "no atlas loaded: start the daemon with --atlas FILE" : null;
+
     public EngineCard Card => new(ModelName,
         "no registration: returns the atlas unchanged",
         "Placeholder engine. It does NOT register anything: the result is the atlas as loaded with --atlas (and its label map " +

@@ -22,11 +22,15 @@ public sealed class JobQueue : BackgroundService
     readonly Channel<Job> _waiting;
     readonly ConcurrentDictionary<string, Job> _jobs = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, string> _expired = new(StringComparer.Ordinal);
+    // Fires as soon as shutdown begins (SIGTERM / Ctrl-C), before Kestrel waits for open calls: cancelling the jobs then
+    // ends every Watch stream at once, so the server does not sit out its shutdown timeout.
+    readonly CancellationTokenSource _shutdown = new();
     int _waitingCount;
 
-    public JobQueue(DaemonOptions options, ModelCatalog catalog, ILogger<JobQueue> log)
+    public JobQueue(DaemonOptions options, ModelCatalog catalog, ILogger<JobQueue> log, IHostApplicationLifetime lifetime)
     {
         _options = options; _catalog = catalog; _log = log;
+        lifetime.ApplicationStopping.Register(_shutdown.Cancel);
         // Capacity is enforced by _waitingCount (so the check and the message are ours); the channel itself is unbounded.
         _waiting = Channel.CreateUnbounded<Job>(new UnboundedChannelOptions { SingleReader = false });
         Directory.CreateDirectory(options.SpillFolder);
@@ -43,6 +47,7 @@ public sealed class JobQueue : BackgroundService
     /// <summary>Queues a job; returns the number of jobs ahead of it, or throws RESOURCE_EXHAUSTED.</summary>
     public int Enqueue(Job job)
     {
+        if (_shutdown.IsCancellationRequested) throw new RpcException(new Status(StatusCode.Unavailable, "the daemon is shutting down"));
         int n = Interlocked.Increment(ref _waitingCount);
         if (n > _options.QueueCapacity)
         {
@@ -101,8 +106,10 @@ public sealed class JobQueue : BackgroundService
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stopping)
+    protected override async Task ExecuteAsync(CancellationToken hostStopping)
     {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(hostStopping, _shutdown.Token);
+        var stopping = linked.Token;
         _log.LogInformation("job queue: {Workers} worker(s) on {Device}, {Capacity} waiting at most, results kept {Ttl} s, spill folder {Spill}",
             _options.Workers, _options.Device, _options.QueueCapacity, _options.ResultTtl.TotalSeconds, _options.SpillFolder);
         var workers = Enumerable.Range(0, _options.Workers).Select(w => Task.Run(() => WorkerAsync(w, stopping))).ToList();
@@ -171,25 +178,25 @@ public sealed class JobQueue : BackgroundService
             };
             summary.Affine.Add(result.AffineRas.ToRowMajor());
             foreach (var (name, header) in stored.Headers) summary.Results.Add(new ResultInfo { Name = name, Header = header });
-            job.Publish(new JobEvent { State = JobState.Succeeded, Result = summary });
             _log.LogInformation("job {JobId} succeeded in {Seconds:0.00} s: {Results} ({Spilled} spilled to disk)",
                 job.Id, summary.Seconds, string.Join(", ", stored.Names), stored.SpilledCount);
+            job.Publish(new JobEvent { State = JobState.Succeeded, Result = summary });
         }
         catch (OperationCanceledException) when (linked.IsCancellationRequested)
         {
             string why = job.Cancellation.IsCancellationRequested ? "cancelled by the client while running" : "the daemon is shutting down";
-            FinishCancelled(job, why);
             _log.LogInformation("job {JobId} cancelled after {Seconds:0.00} s: {Why}", job.Id, (DateTime.UtcNow - started).TotalSeconds, why);
+            FinishCancelled(job, why);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or ProtocolException)
         {
-            job.Publish(new JobEvent { State = JobState.Failed, Error = new JobError { Code = (int)StatusCode.FailedPrecondition, Message = e.Message } });
             _log.LogWarning("job {JobId} failed: {Message}", job.Id, e.Message);
+            job.Publish(new JobEvent { State = JobState.Failed, Error = new JobError { Code = (int)StatusCode.FailedPrecondition, Message = e.Message } });
         }
         catch (Exception e)
         {
-            job.Publish(new JobEvent { State = JobState.Failed, Error = new JobError { Code = (int)StatusCode.Internal, Message = $"internal error: {e.GetType().Name}: {e.Message}" } });
             _log.LogError(e, "job {JobId} crashed", job.Id);
+            job.Publish(new JobEvent { State = JobState.Failed, Error = new JobError { Code = (int)StatusCode.Internal, Message = $"internal error: {e.GetType().Name}: {e.Message}" } });
         }
     }
 

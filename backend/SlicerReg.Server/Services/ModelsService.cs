@@ -14,16 +14,12 @@ public sealed class ModelsService(ModelCatalog catalog, DaemonOptions options) :
         foreach (var engine in catalog.Engines.Values)
         {
             var card = Card(engine.Card);
-            card.Available = true;
+            card.Available = engine.UnavailableReason is null;
+            card.UnavailableReason = engine.UnavailableReason ?? "";
             if (engine is IdentityEngine { Atlas: { } atlas } identity)
             {
                 card.AtlasName = identity.AtlasName ?? "";
                 card.Atlas = WireConvert.Header(atlas);
-            }
-            else if (engine is IdentityEngine)
-            {
-                card.Available = false;
-                card.UnavailableReason = "no atlas loaded: start the daemon with --atlas FILE";
             }
             reply.Models.Add(card);
         }

@@ -66,6 +66,7 @@ sealed class SubmitUpload(ModelCatalog catalog)
         else if (catalog.Unavailable.Any(u => u.Card.Name == h.Model))
             throw new ProtocolException(StatusCode.FailedPrecondition, $"model '{h.Model}' is listed but cannot run: {catalog.Unavailable.First(u => u.Card.Name == h.Model).Reason}");
         else throw new ProtocolException(StatusCode.NotFound, $"unknown model '{h.Model}' (this daemon runs: {string.Join(", ", catalog.Engines.Keys)})");
+        if (engine.UnavailableReason is { } reason) throw new ProtocolException(StatusCode.FailedPrecondition, $"model '{h.Model}' cannot run: {reason}");
         var card = engine.Card;
         foreach (var key in h.Options.Keys)
             if (!card.Options.Contains(key)) throw Bad($"model '{h.Model}' has no option '{key}' (it accepts: {(card.Options.Count == 0 ? "none" : string.Join(", ", card.Options))})");
