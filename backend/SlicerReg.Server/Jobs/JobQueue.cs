@@ -126,7 +126,8 @@ public sealed class JobQueue : BackgroundService
         catch (OperationCanceledException) { }
         // Shutdown: cancel everything, wait for the workers, delete every result.
         _waiting.Writer.TryComplete();
-        foreach (var job in _jobs.Values) { job.Cancellation.Cancel(); if (job.State == JobState.Queued) FinishCancelled(job, "the daemon is shutting down"); }
+        // Running jobs see `stopping` through their linked token; queued ones are finished here.
+        foreach (var job in _jobs.Values) if (job.State == JobState.Queued) FinishCancelled(job, "the daemon is shutting down");
         await Task.WhenAll(workers);
         foreach (var job in _jobs.Values) Release(job, "the daemon shut down");
         try { Directory.Delete(_options.SpillFolder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
