@@ -77,11 +77,14 @@ public sealed class DaemonProcess : IDisposable
         }
     }
 
-    /// <summary>Waits until the log contains <paramref name="text"/>; returns the seconds it took, or fails.</summary>
-    public double WaitForLog(string text, double timeoutSeconds = 10)
+    /// <summary>How many log lines contain <paramref name="text"/>.</summary>
+    public int CountLog(string text) => Log.Split('\n').Count(l => l.Contains(text, StringComparison.Ordinal));
+
+    /// <summary>Waits until at least <paramref name="count"/> log lines contain <paramref name="text"/>; returns the seconds it took, or fails.</summary>
+    public double WaitForLog(string text, double timeoutSeconds = 10, int count = 1)
     {
         var sw = Stopwatch.StartNew();
-        while (!Log.Contains(text, StringComparison.Ordinal))
+        while (CountLog(text) < count)
         {
             if (sw.Elapsed.TotalSeconds > timeoutSeconds) Assert.Fail($"the daemon never logged '{text}':\n{Log}");
             Thread.Sleep(20);

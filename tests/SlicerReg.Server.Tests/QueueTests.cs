@@ -59,6 +59,35 @@ public sealed class QueueTests
     }
 
     [Test]
+    public async Task UploadInProgress_HoldsASlot_UntilItIsAbandoned()
+    {
+        using var client = _daemon.Client();
+        var (ap, lat) = TestData.Pair();
+        var running = await client.SubmitAsync(ap, lat, "identity", Slow);
+        await WaitForState(client, running.JobId, JobState.Running);
+
+        // A second client sends its header and part of its AP image, then stalls: it holds the only waiting slot.
+        int reserved = _daemon.CountLog("queue slot reserved"), abandoned = _daemon.CountLog("abandoned mid-upload");
+        var channel = _daemon.Channel();
+        using var stall = new CancellationTokenSource();
+        var call = new Registration.RegistrationClient(channel).Submit(cancellationToken: stall.Token);
+        var messages = RegistrationClient.ImageMessages(ap, ViewRole.Ap).ToList();
+        await call.RequestStream.WriteAsync(new SubmitRequest { Header = new SubmitHeader { Model = "identity" } });
+        await call.RequestStream.WriteAsync(messages[0]);
+        _daemon.WaitForLog("queue slot reserved", count: reserved + 1);
+
+        var ex = Assert.ThrowsAsync<RpcException>(() => client.SubmitAsync(ap, lat, "identity"));
+        Assert.That(ex!.StatusCode, Is.EqualTo(StatusCode.ResourceExhausted));
+
+        stall.Cancel(); call.Dispose(); channel.Dispose();
+        _daemon.WaitForLog("abandoned mid-upload", count: abandoned + 1);
+        var next = await client.SubmitAsync(ap, lat, "identity", results: new[] { "warped_atlas" });
+        Assert.That(next.JobId, Is.Not.Empty, "the abandoned upload gave its slot back");
+        await client.CancelAsync(running.JobId);
+        await WaitForState(client, next.JobId, JobState.Succeeded);
+    }
+
+    [Test]
     public async Task JobsRunInSubmissionOrder()
     {
         using var client = _daemon.Client();

@@ -36,29 +36,46 @@ public sealed class JobQueue : BackgroundService
         Directory.CreateDirectory(options.SpillFolder);
     }
 
-    /// <summary>Throws RESOURCE_EXHAUSTED when no job could be queued now (checked before an upload starts, and again at the end).</summary>
-    public void EnsureRoom()
-    {
-        if (Volatile.Read(ref _waitingCount) >= _options.QueueCapacity)
-            throw new RpcException(new Status(StatusCode.ResourceExhausted,
-                $"the job queue is full ({_options.QueueCapacity} waiting, {_options.Workers} running on {_options.Device}); retry later"));
-    }
-
-    /// <summary>Queues a job; returns the number of jobs ahead of it, or throws RESOURCE_EXHAUSTED.</summary>
-    public int Enqueue(Job job)
+    /// <summary>
+    /// Reserves a waiting slot for an upload that is about to start, or throws RESOURCE_EXHAUSTED. Uploads in progress
+    /// hold slots, so at most --queue pairs of radiographs are ever held in memory, however many clients connect.
+    /// Dispose the reservation when the upload fails; <see cref="Enqueue"/> turns it into the queued job's slot.
+    /// </summary>
+    public QueueSlot Reserve()
     {
         if (_shutdown.IsCancellationRequested) throw new RpcException(new Status(StatusCode.Unavailable, "the daemon is shutting down"));
-        int n = Interlocked.Increment(ref _waitingCount);
-        if (n > _options.QueueCapacity)
+        if (Interlocked.Increment(ref _waitingCount) > _options.QueueCapacity)
         {
             Interlocked.Decrement(ref _waitingCount);
-            EnsureRoom();
+            throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                $"the job queue is full ({_options.QueueCapacity} waiting, {_options.Workers} running on {_options.Device}); retry later"));
         }
+        return new QueueSlot(this);
+    }
+
+    /// <summary>A waiting slot held by an upload; given back on Dispose unless a job took it over.</summary>
+    public sealed class QueueSlot(JobQueue queue) : IDisposable
+    {
+        int _done;
+        internal bool TakeOver() => Interlocked.Exchange(ref _done, 1) == 0;
+        public void Dispose() { if (Interlocked.Exchange(ref _done, 1) == 0) Interlocked.Decrement(ref queue._waitingCount); }
+    }
+
+    /// <summary>Queues a job in the slot its upload reserved; returns the number of jobs waiting ahead of it.</summary>
+    public int Enqueue(Job job, QueueSlot slot)
+    {
+        if (!slot.TakeOver()) throw new InvalidOperationException("queue slot already used");
+        if (_shutdown.IsCancellationRequested)
+        {
+            Interlocked.Decrement(ref _waitingCount);
+            throw new RpcException(new Status(StatusCode.Unavailable, "the daemon is shutting down"));
+        }
+        int ahead = _waiting.Reader.Count;
         _jobs[job.Id] = job;
-        job.Publish(new JobEvent { State = JobState.Queued, Progress = new Progress { Stage = "queued", Message = $"{n - 1} job(s) ahead" } });
+        job.Publish(new JobEvent { State = JobState.Queued, Progress = new Progress { Stage = "queued", Message = $"{ahead} job(s) ahead" } });
         if (!_waiting.Writer.TryWrite(job)) throw new RpcException(new Status(StatusCode.Unavailable, "the daemon is shutting down"));
-        _log.LogInformation("job {JobId} queued: model {Model}, {Ahead} ahead", job.Id, job.Model, n - 1);
-        return n - 1;
+        _log.LogInformation("job {JobId} queued: model {Model}, {Ahead} ahead", job.Id, job.Model, ahead);
+        return ahead;
     }
 
     /// <summary>The job, or NOT_FOUND naming why (unknown, or its results expired).</summary>

@@ -17,17 +17,22 @@ public sealed class RegistrationService(JobQueue queue, ModelCatalog catalog, IL
         var ct = context.CancellationToken;
         var upload = new SubmitUpload(catalog);
         string peer = context.Peer;
+        JobQueue.QueueSlot? slot = null;
         try
         {
             while (await requests.MoveNext(ct))
             {
-                bool hadHeader = upload.HasHeader;
                 upload.Accept(requests.Current);
-                if (!hadHeader && upload.HasHeader) queue.EnsureRoom(); // refuse before the images travel
+                // Reserve a queue slot as soon as the header is accepted: a full queue is refused before the images travel.
+                if (slot is null && upload.HasHeader)
+                {
+                    slot = queue.Reserve();
+                    log.LogInformation("submit from {Peer}: model {Model}, queue slot reserved, receiving images", peer, upload.Model);
+                }
             }
             var request = upload.Finish();
             var job = new Job(Guid.NewGuid().ToString("N"), upload.Model, request);
-            int ahead = queue.Enqueue(job);
+            int ahead = queue.Enqueue(job, slot!);
             return new SubmitReply { JobId = job.Id, QueuePosition = ahead };
         }
         catch (ProtocolException e)
@@ -46,6 +51,7 @@ public sealed class RegistrationService(JobQueue queue, ModelCatalog catalog, IL
             log.LogWarning("submit from {Peer} abandoned mid-upload: {Message}", peer, e.Message);
             throw new RpcException(new Status(StatusCode.Cancelled, "the upload was abandoned by the client"));
         }
+        finally { slot?.Dispose(); } // no-op once the job took the slot over
     }
 
     public override async Task Watch(WatchRequest request, IServerStreamWriter<JobEvent> responses, ServerCallContext context)
