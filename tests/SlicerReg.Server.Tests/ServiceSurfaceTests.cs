@@ -91,6 +91,31 @@ public sealed class ServiceSurfaceTests
     }
 
     [Test]
+    public void SubmitVerb_TakesPlainImagesWithViewFiles()
+    {
+        // Images without calibration metadata plus canonical view JSON files (--ap-view / --lat-view); only the warped atlas asked for.
+        string dll = DaemonProcess.CliDll, outDir = _folder.File("out-views");
+        var (ap, lat) = TestData.Pair(32, 24);
+        foreach (var (name, image) in new[] { ("ap-plain", ap), ("lat-plain", lat) })
+        {
+            var v = Core.Imaging.Volume.Create(Core.Geometry.ImageGeometry.Axial(new GridSize(32, 24, 1), new Vec3(0.5, 0.5, 1)), image.Image.Pixels);
+            VolumeFile.Write(v, _folder.File(name + ".nrrd"));
+            ViewFile.Save(image.View, _folder.File(name + ".json"));
+        }
+        string stdout = ExternalTool.Check("dotnet", dll, "submit", "--server", _daemon.Address, "--ap", _folder.File("ap-plain.nrrd"),
+            "--ap-view", _folder.File("ap-plain.json"), "--lat", _folder.File("lat-plain.nrrd"), "--lat-view", _folder.File("lat-plain.json"),
+            "--results", "warped_atlas", "--out", outDir);
+        Assert.That(stdout, Does.Contain("check inputs: AP 32×24, LAT 32×24 pixels"));
+        Assert.That(Directory.GetFiles(outDir).Select(Path.GetFileName), Is.EquivalentTo(new[] { "warped_atlas.nrrd", "summary.json" }));
+
+        // A view whose size disagrees with the image is refused by the client before anything is sent.
+        var (code, _, err) = ExternalTool.Run("dotnet", new[] { dll, "submit", "--server", _daemon.Address, "--ap", _folder.File("ap-plain.nrrd"),
+            "--ap-view", "ap", "--lat", _folder.File("lat-plain.nrrd"), "--lat-view", _folder.File("lat-plain.json"), "--out", outDir });
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(err, Does.Contain("ap-plain.nrrd").And.Contain("its view ap says"));
+    }
+
+    [Test]
     public void SubmitVerb_ReportsTheDaemonsRefusal()
     {
         string dll = DaemonProcess.CliDll;

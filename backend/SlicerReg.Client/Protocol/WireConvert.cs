@@ -137,7 +137,8 @@ public static class WireConvert
     {
         if (w is null) throw Bad(what, "the calibrated view is missing");
         var space = FromWire(w.CoordinateSystem, what + " view");
-        Vec3 P(Google.Protobuf.Collections.RepeatedField<double> f, string name, bool point)
+        // Points and free vectors flip alike between RAS and LPS (PatientCoordinates).
+        Vec3 P(Google.Protobuf.Collections.RepeatedField<double> f, string name)
         {
             if (f.Count != 3) throw Bad(what, $"view {name} must have 3 numbers, got {f.Count}");
             return PatientCoordinates.Convert(new Vec3(f[0], f[1], f[2]), space, CoreCs.RAS);
@@ -146,8 +147,8 @@ public static class WireConvert
         if (w.Size.Count != 2) throw Bad(what, $"view size must have 2 numbers [columns, rows], got {w.Size.Count}");
         try
         {
-            return new CalibratedView(P(w.Source, "source", true), P(w.DetectorCenter, "detector_center", true),
-                P(w.ColumnDirection, "column_direction", false), P(w.RowDirection, "row_direction", false),
+            return new CalibratedView(P(w.Source, "source"), P(w.DetectorCenter, "detector_center"),
+                P(w.ColumnDirection, "column_direction"), P(w.RowDirection, "row_direction"),
                 w.PixelSpacing[0], w.PixelSpacing[1], w.Size[0], w.Size[1]);
         }
         catch (ArgumentException e) { throw Bad(what, "view: " + e.Message); }
