@@ -27,7 +27,9 @@ public sealed class LargeTransferTests
 
         using var client = daemon.Client();
         var (ap, lat) = TestData.Pair(2048, 2048, seed: 5); // 2 × 16 MiB upload
+        var upload = System.Diagnostics.Stopwatch.StartNew();
         var reply = await client.SubmitAsync(ap, lat, "identity", results: new[] { "warped_atlas" });
+        TestContext.Out.WriteLine($"uploaded 2 × {ap.Image.Pixels.Length * 4 / 1e6:0.0} MB in {upload.Elapsed.TotalSeconds:0.00} s");
         JobEvent? last = null;
         await foreach (var e in client.WatchAsync(reply.JobId)) last = e;
         Assert.That(last!.State, Is.EqualTo(JobState.Succeeded), last.ToString());

@@ -128,6 +128,7 @@ public sealed class RoundTripTests
             }
         }
         sw.Stop();
+        TestContext.Out.WriteLine($"cancel → CANCELLED event: {sw.Elapsed.TotalMilliseconds:0} ms");
         Assert.That(events[^1].State, Is.EqualTo(JobState.Cancelled));
         Assert.That(events[^1].Error.Message, Does.Contain("cancelled by the client while running"));
         Assert.That(sw.Elapsed.TotalSeconds, Is.LessThan(1.0), "a 10 s stage must stop within 1 s of the cancel");

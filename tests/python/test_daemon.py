@@ -5,6 +5,7 @@ Stubs are generated at test time from protos/slicerreg/v1 with Debian's grpc_too
 Grpc.Tools' newer protoc do not import with Debian's protobuf). The atlas is written with nibabel, so the expected voxels
 and matrix come from numpy, not from SlicerReg.
 """
+import datetime
 import hashlib
 import importlib
 import math
@@ -52,8 +53,10 @@ class DaemonTests(unittest.TestCase):
         cls.affine = np.array([[0, -1.2, 0, 10.5], [1.5, 0, 0, -20], [0, 0, 2.5, 30], [0, 0, 0, 1]])
         path = os.path.join(cls.tmp.name, "atlas.nii")
         nib.save(nib.Nifti1Image(cls.atlas, cls.affine), path)
+        cls.log_path = os.path.join(cls.tmp.name, "daemon.log")
+        cls.log = open(cls.log_path, "w")
         cls.proc = subprocess.Popen(["dotnet", DLL, "serve", "--listen", "127.0.0.1:0", "--atlas", path],
-                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                                    stdout=subprocess.PIPE, stderr=cls.log, text=True)
         try:
             line = cls.proc.stdout.readline().strip()
             if not line.startswith("listening on http://"):
@@ -73,6 +76,7 @@ class DaemonTests(unittest.TestCase):
             cls.proc.wait(10)
         except subprocess.TimeoutExpired:
             cls.proc.kill()
+        cls.log.close()
         cls.tmp.cleanup()
 
     # -- helpers ---------------------------------------------------------------------------------------------------
@@ -159,6 +163,38 @@ class DaemonTests(unittest.TestCase):
             self.submit(ap, lat)
         self.assertEqual(ctx.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
         self.assertIn("AP image: 1 pixel is NaN or infinite (first at column 3, row 2)", ctx.exception.details())
+
+    def test_client_process_dying_mid_upload_is_dropped(self):
+        """A client process killed mid-upload (os._exit: no cancel, no goodbye): the daemon drops the upload within a
+        second of the death and keeps serving."""
+        script = f"""
+import os, sys, time
+sys.path.insert(0, {os.path.join(self.tmp.name, "stubs")!r})
+import grpc
+from slicerreg.v1 import data_pb2 as d, registration_pb2 as r, registration_pb2_grpc as g
+def messages():
+    yield r.SubmitRequest(header=r.SubmitHeader(model="identity", client="dying client"))
+    view = d.CalibratedView(source=[0, -1000, 0], detector_center=[0, 300, 0], column_direction=[1, 0, 0], row_direction=[0, 0, -1],
+                            pixel_spacing=[0.5, 0.5], size=[600, 600], coordinate_system=d.COORDINATE_SYSTEM_RAS)
+    yield r.SubmitRequest(image=d.ImageHeader(role=d.VIEW_ROLE_AP, shape=[600, 600], voxel_type=d.VOXEL_TYPE_FLOAT32, view=view, byte_length=600 * 600 * 4))
+    yield r.SubmitRequest(chunk=d.Chunk(offset=0, data=bytes(1 << 20)))
+    time.sleep(1.0)
+    print(time.time(), flush=True)
+    os._exit(0)
+g.RegistrationStub(grpc.insecure_channel({self.address!r})).Submit(messages())
+"""
+        before = open(self.log_path).read().count("abandoned mid-upload")
+        died = float(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30).stdout.strip())
+        deadline = time.time() + 5
+        while open(self.log_path).read().count("abandoned mid-upload") == before:
+            self.assertLess(time.time(), deadline, "the daemon never dropped the upload")
+            time.sleep(0.02)
+        line = [l for l in open(self.log_path) if "abandoned mid-upload" in l][-1]
+        # The log line's own timestamp (UTC, ms) against the moment the client died.
+        stamp = datetime.datetime.strptime(line.split(" ")[0], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()
+        print(f"\n  daemon dropped the dead client's upload {1000 * (stamp - died):.0f} ms after it died", end=" ")
+        self.assertLess(stamp - died, 1.0)
+        self.test_health_is_serving()
 
 
 if __name__ == "__main__":
