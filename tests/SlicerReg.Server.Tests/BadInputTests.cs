@@ -231,13 +231,15 @@ public sealed class BadInputTests
         await call.RequestStream.WriteAsync(messages[1]);
         await call.RequestStream.WriteAsync(messages[2]);
         _daemon.WaitForLog("queue slot reserved", count: reserved + 1); // the daemon is receiving this upload
-        await Task.Delay(500); // let it take in what was sent (cold code paths are slow on a loaded machine)
         // The client goes away without finishing: the call is reset, then the connection dropped.
         cts.Cancel();
         call.Dispose();
         channel.Dispose();
         double seconds = _daemon.WaitForLog("abandoned mid-upload", timeoutSeconds: 5, count: abandoned + 1);
         TestContext.Out.WriteLine($"the daemon dropped the vanished upload {seconds * 1000:0} ms after the client left");
-        Assert.That(seconds, Is.LessThan(1.0), "the daemon notices within a second");
+        // Measured here: 10 ms to 1 s. The daemon sits idle in its read when the reset arrives; the spread is .NET's HTTP/2
+        // client sending its RST_STREAM late. A client process that dies outright is dropped in ~10 ms
+        // (tests/python, test_client_process_dying_mid_upload_is_dropped, which holds the daemon to < 1 s).
+        Assert.That(seconds, Is.LessThan(2.0), "the daemon notices about a second after the client leaves");
     }
 }
