@@ -103,5 +103,19 @@ public sealed class DaemonProcess : IDisposable
 
     void Kill() { try { if (!_process.HasExited) _process.Kill(entireProcessTree: true); _process.WaitForExit(5000); } catch (InvalidOperationException) { } }
 
-    public void Dispose() { Kill(); _process.Dispose(); }
+    /// <summary>SIGTERM first (so the daemon removes its socket and temp files), SIGKILL if it does not exit in 10 s.</summary>
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                ExternalTool.Run("kill", new[] { "-TERM", _process.Id.ToString() });
+                _process.WaitForExit(10000);
+            }
+        }
+        catch (InvalidOperationException) { }
+        Kill();
+        _process.Dispose();
+    }
 }

@@ -20,10 +20,15 @@ public sealed class LargeTransferTests
         var atlas = TestData.MakeAtlas(folder, "big", new GridSize(256, 200, 200), seed: 11); // 40.96 MB float32
         string tmp = Directory.CreateDirectory(folder.File("tmp")).FullName;
         string socket = folder.File("daemon.sock");
+        // The spill folder a killed daemon left behind (its PID: a process that has exited) is removed by the next one.
+        int deadPid;
+        using (var gone = System.Diagnostics.Process.Start("true")!) { gone.WaitForExit(); deadPid = gone.Id; }
+        string stale = Directory.CreateDirectory(Path.Combine(tmp, $"slicerreg-daemon-{deadPid}", "job")).Parent!.FullName;
         using var daemon = new DaemonProcess(new[] { "--socket", socket, "--atlas", atlas.Path, "--spill-above-mb", "1" },
                                              new Dictionary<string, string> { ["TMPDIR"] = tmp });
         Assert.That(daemon.Address, Is.EqualTo("unix:" + socket));
         Assert.That(File.Exists(socket), Is.True);
+        Assert.That(Directory.Exists(stale), Is.False, "a dead daemon's spill folder is removed at start");
 
         using var client = daemon.Client();
         var (ap, lat) = TestData.Pair(2048, 2048, seed: 5); // 2 × 16 MiB upload

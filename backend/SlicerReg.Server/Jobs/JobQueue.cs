@@ -33,7 +33,25 @@ public sealed class JobQueue : BackgroundService
         lifetime.ApplicationStopping.Register(_shutdown.Cancel);
         // Capacity is enforced by _waitingCount (so the check and the message are ours); the channel itself is unbounded.
         _waiting = Channel.CreateUnbounded<Job>(new UnboundedChannelOptions { SingleReader = false });
-        Directory.CreateDirectory(options.SpillFolder);
+        RemoveStaleSpillFolders();
+    }
+
+    /// <summary>
+    /// A daemon that was killed (SIGKILL, power loss) could not delete its spill folder; the next one removes the folders
+    /// "slicerreg-daemon-PID" next to its own whose PID is no longer running. (The spill folder itself is created on first use.)
+    /// </summary>
+    void RemoveStaleSpillFolders()
+    {
+        string? parent = Path.GetDirectoryName(Path.GetFullPath(_options.SpillFolder));
+        if (parent is null || !Directory.Exists(parent)) return;
+        foreach (var dir in Directory.EnumerateDirectories(parent, "slicerreg-daemon-*"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir)["slicerreg-daemon-".Length..], out int pid) || pid == Environment.ProcessId) continue;
+            try { using var p = System.Diagnostics.Process.GetProcessById(pid); continue; } // alive (or its PID reused): leave it
+            catch (ArgumentException) { }
+            try { Directory.Delete(dir, recursive: true); _log.LogInformation("removed the spill folder {Folder} of a daemon that is gone", dir); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
     }
 
     /// <summary>
