@@ -65,6 +65,9 @@ public static class DaemonHost
         {
             // Radiograph pairs may exceed Kestrel's 30 MB body limit; our own limits apply per declared image instead.
             k.Limits.MaxRequestBodySize = null;
+            // A watcher whose machine vanished without closing its connection is found by HTTP/2 pings.
+            k.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(30);
+            k.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
             if (options.Socket != null)
             {
                 PrepareSocketPath(options.Socket);

@@ -8,14 +8,15 @@ using SlicerReg.Tests.Common;
 namespace SlicerReg.Server.Tests;
 
 /// <summary>
-/// The daemon's surface beyond the main round trip: server reflection, result expiry (TTL), JSON logs, and the
-/// `slicerreg submit` verb run as a user would, against radiographs made by `slicerreg drr`.
+/// The daemon's surface beyond the main round trip: server reflection, result expiry (TTL), JSON logs, the atlas label map,
+/// model cards listed from --models, and the `slicerreg submit` verb run as a user would, against radiographs made by `slicerreg drr`.
 /// </summary>
 [TestFixture, NonParallelizable]
 public sealed class ServiceSurfaceTests
 {
     TempFolder _folder = null!;
     NiftiAtlas _atlas = null!;
+    short[] _labels = null!;
     DaemonProcess _daemon = null!;
 
     [OneTimeSetUp]
@@ -23,7 +24,37 @@ public sealed class ServiceSurfaceTests
     {
         _folder = new TempFolder();
         _atlas = TestData.MakeAtlas(_folder, "atlas", new GridSize(16, 12, 10), seed: 13);
-        _daemon = new DaemonProcess(new[] { "--atlas", _atlas.Path, "--result-ttl", "1", "--log-json" });
+        _labels = TestData.MakeLabels(_folder, "labels", new GridSize(16, 12, 10), seed: 14);
+        string models = Directory.CreateDirectory(_folder.File("models")).FullName;
+        File.WriteAllText(Path.Combine(models, "femur-net.json"), """{"name": "femur-net", "summary": "trained ProST network (weights to come)"}""");
+        _daemon = new DaemonProcess(new[] { "--atlas", _atlas.Path, "--atlas-labels", _folder.File("labels.nii"), "--models", models,
+                                            "--result-ttl", "1", "--log-json" });
+    }
+
+    [Test]
+    public async Task AtlasLabels_ComeBackAsALabelMap()
+    {
+        using var client = _daemon.Client();
+        var (ap, lat) = TestData.Pair();
+        var reply = await client.SubmitAsync(ap, lat, "identity", results: new[] { "warped_labels" });
+        await foreach (var _ in client.WatchAsync(reply.JobId)) { }
+        var labels = await client.FetchAsync(reply.JobId, "warped_labels");
+        Assert.That(labels.Kind, Is.EqualTo(Core.Imaging.VolumeKind.LabelMap));
+        Assert.That(labels.As<short>(), Is.EqualTo(_labels));
+    }
+
+    [Test]
+    public async Task ModelCardsFromTheModelsFolder_AreListedAsUnavailable_AndRefused()
+    {
+        using var client = _daemon.Client();
+        var card = (await client.ListModelsAsync()).Single(m => m.Name == "femur-net");
+        Assert.That(card.Available, Is.False);
+        Assert.That(card.Summary, Is.EqualTo("trained ProST network (weights to come)"));
+        Assert.That(card.UnavailableReason, Does.Contain("no engine that loads trained network weights"));
+        var (ap, lat) = TestData.Pair();
+        var ex = Assert.ThrowsAsync<RpcException>(() => client.SubmitAsync(ap, lat, "femur-net"));
+        Assert.That(ex!.StatusCode, Is.EqualTo(StatusCode.FailedPrecondition));
+        Assert.That(ex.Status.Detail, Does.StartWith("model 'femur-net' is listed but cannot run"));
     }
 
     [OneTimeTearDown]

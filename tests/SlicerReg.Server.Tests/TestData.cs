@@ -34,6 +34,20 @@ public static class TestData
         return new NiftiAtlas(nii, voxels, size, ObliqueAffine);
     }
 
+    /// <summary>A label map on the atlas grid written by nibabel (int16, labels 0..3), returned as its voxels.</summary>
+    public static short[] MakeLabels(TempFolder folder, string name, GridSize size, int seed)
+    {
+        var rng = new Random(seed);
+        var labels = new short[size.VoxelCount];
+        for (long n = 0; n < labels.LongLength; n++) labels[n] = (short)rng.Next(4);
+        string raw = folder.File(name + ".raw"), json = folder.File(name + ".json");
+        File.WriteAllBytes(raw, MemoryMarshal.AsBytes(labels.AsSpan()).ToArray());
+        var affine = new JArray(Enumerable.Range(0, 4).Select(r => new JArray(ObliqueAffine.Skip(4 * r).Take(4))));
+        File.WriteAllText(json, new JObject { ["shape"] = new JArray(size.I, size.J, size.K), ["dtype"] = "int16", ["affine"] = affine, ["forms"] = "both" }.ToString());
+        ExternalTool.Check(ExternalTool.Python, ExternalTool.ToolScript("nibabel_io.py"), "make", folder.File(name + ".nii"), raw, json);
+        return labels;
+    }
+
     /// <summary>A small calibrated view (AP-like: source anterior, detector posterior) of <paramref name="columns"/>×<paramref name="rows"/>.</summary>
     public static CalibratedView View(int columns, int rows, bool lateral = false)
         => lateral
