@@ -13,6 +13,11 @@ public interface IRegistrationEngine
     /// <summary>What this engine is, what it accepts and produces (listed by Models.ListModels).</summary>
     EngineCard Card { get; }
 
+    /// <summary>The atlas this engine registers (an engine is a model plus its atlas), or null when none is loaded.</summary>
+    Volume? Atlas { get; }
+    /// <summary>A name for the atlas (its file name), shown in the model card.</summary>
+    string? AtlasName { get; }
+
     /// <summary>Null when the engine can run; otherwise why not (e.g. no atlas loaded). Submissions are refused with it.</summary>
     string? UnavailableReason { get; }
 

@@ -16,9 +16,9 @@ public sealed class ModelsService(ModelCatalog catalog, DaemonOptions options) :
             var card = Card(engine.Card);
             card.Available = engine.UnavailableReason is null;
             card.UnavailableReason = engine.UnavailableReason ?? "";
-            if (engine is IdentityEngine { Atlas: { } atlas } identity)
+            if (engine.Atlas is { } atlas)
             {
-                card.AtlasName = identity.AtlasName ?? "";
+                card.AtlasName = engine.AtlasName ?? "";
                 card.Atlas = WireConvert.Header(atlas);
             }
             reply.Models.Add(card);
