@@ -56,7 +56,7 @@ public sealed class JobQueue : BackgroundService
 
     /// <summary>
     /// Reserves a waiting slot for an upload that is about to start, or throws RESOURCE_EXHAUSTED. Uploads in progress
-    /// hold slots, so at most --queue pairs of radiographs are ever held in memory, however many clients connect.
+    /// hold slots, so at most --queue (+ --workers running) pairs of radiographs are held in memory, however many clients connect.
     /// Dispose the reservation when the upload fails; <see cref="Enqueue"/> turns it into the queued job's slot.
     /// </summary>
     public QueueSlot Reserve()
