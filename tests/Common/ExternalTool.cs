@@ -30,7 +30,7 @@ public static class ExternalTool
         try { p = Process.Start(psi)!; }
         catch (System.ComponentModel.Win32Exception e)
         {
-            Assert.Fail($"cannot start {file}: {e.Message}. Install it as .ci/run does (apt-get install plastimatch python3-nibabel python3-numpy).");
+            Assert.Fail($"cannot start {file}: {e.Message}. Install it as .ci/run does (apt-get install plastimatch python3-nibabel python3-numpy python3-scipy python3-skimage).");
             throw;
         }
         using (p)

@@ -16,7 +16,11 @@ import tempfile
 import time
 import unittest
 
-import grpc
+try:
+    import grpc
+except ImportError as e:  # a clear remedy instead of a bare traceback
+    raise SystemExit(f"{e}: the Python client tests need Debian's python3-grpcio, python3-grpc-tools and python3-protobuf "
+                     "(apt-get install them, as .ci/run does) and must run under /usr/bin/python3") from e
 import nibabel as nib
 import numpy as np
 
