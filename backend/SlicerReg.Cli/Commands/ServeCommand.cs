@@ -1,0 +1,58 @@
+using System.Globalization;
+using SlicerReg.Server;
+
+namespace SlicerReg.Cli.Commands;
+
+/// <summary>`slicerreg serve`: runs the registration daemon (docs/daemon.md) until SIGTERM or Ctrl-C.</summary>
+public sealed class ServeCommand : ICommand
+{
+    public string Name => "serve";
+    public string Summary => "run the registration daemon (gRPC; see docs/daemon.md)";
+    public string Usage => "slicerreg serve [--listen 127.0.0.1:PORT | --socket PATH] [--token TOKEN] [--device cpu|cuda] [--atlas FILE]\n" +
+                           "             [--atlas-labels FILE] [--models DIR] [--workers N] [--queue N] [--result-ttl SECONDS]\n" +
+                           "             [--spill-above-mb MB] [--log-json]";
+    public IReadOnlySet<string> Flags => new HashSet<string> { "log-json" };
+
+    public int Run(Arguments args, TextWriter stdout)
+    {
+        string? listen = args.Option("listen"), socket = args.Option("socket");
+        if (listen is null && socket is null) listen = "127.0.0.1:50051";
+        var options = new DaemonOptions
+        {
+            Listen = listen, Socket = socket,
+            Token = args.Option("token") ?? NullIfEmpty(Environment.GetEnvironmentVariable("SLICERREG_TOKEN")),
+            Device = args.Option("device") ?? "cpu",
+            ModelsDir = args.Option("models"),
+            AtlasFile = args.Option("atlas"),
+            AtlasLabelsFile = args.Option("atlas-labels"),
+            Workers = Int(args, "workers") ?? 1,
+            QueueCapacity = Int(args, "queue") ?? 8,
+            ResultTtl = TimeSpan.FromSeconds(Number(args, "result-ttl") ?? 3600),
+            SpillAboveBytes = (long)((Number(args, "spill-above-mb") ?? 64) * 1024 * 1024),
+            JsonLogs = args.Flag("log-json"),
+        };
+        args.RejectUnknown();
+        if (args.Positional.Count > 0) throw new UsageException($"serve takes no positional arguments (got '{args.Positional[0]}')");
+        try { options.Validate(); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+        // Fail at start, not at the first job, when the device is not usable (the placeholder engine itself runs on the CPU).
+        if (options.Device == "cuda") SlicerReg.Engine.ComputeDevice.Select("cuda");
+        return DaemonHost.RunAsync(options, stdout).GetAwaiter().GetResult();
+    }
+
+    static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
+
+    static int? Int(Arguments args, string name)
+    {
+        var s = args.Option(name);
+        if (s is null) return null;
+        return int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v : throw new UsageException($"--{name} '{s}': expected an integer");
+    }
+
+    static double? Number(Arguments args, string name)
+    {
+        var s = args.Option(name);
+        if (s is null) return null;
+        return double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v > 0 ? v : throw new UsageException($"--{name} '{s}': expected a positive number");
+    }
+}

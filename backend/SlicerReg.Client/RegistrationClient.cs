@@ -1,0 +1,96 @@
+using System.Runtime.CompilerServices;
+using Grpc.Core;
+using Grpc.Net.Client;
+using SlicerReg.Client.Protocol;
+using SlicerReg.Core.Geometry;
+using SlicerReg.Core.Imaging;
+using SlicerReg.Protocol.V1;
+using CalibratedView = SlicerReg.Core.Geometry.CalibratedView;
+
+namespace SlicerReg.Client;
+
+/// <summary>One radiograph to upload: its pixels and the calibrated view it was taken with.</summary>
+public sealed record ViewImage(Image2D Image, CalibratedView View);
+
+/// <summary>
+/// The C# client of the SlicerReg daemon: submit a biplanar pair, watch the job, fetch result volumes, list models.
+/// Failures surface as <see cref="RpcException"/> (the daemon's status and message) or, for a corrupt download,
+/// as <see cref="ProtocolException"/>.
+/// </summary>
+public sealed class RegistrationClient(GrpcChannel channel) : IDisposable
+{
+    readonly Registration.RegistrationClient _registration = new(channel);
+    readonly Models.ModelsClient _models = new(channel);
+
+    public static RegistrationClient Connect(string address, string? token = null) => new(SlicerRegChannel.Open(address, token));
+
+    public async Task<IReadOnlyList<ModelCard>> ListModelsAsync(CancellationToken ct = default)
+        => (await _models.ListModelsAsync(new ListModelsRequest(), cancellationToken: ct)).Models;
+
+    /// <summary>Uploads the pair and returns the queued job's id.</summary>
+    public async Task<SubmitReply> SubmitAsync(ViewImage ap, ViewImage lat, string model, IReadOnlyDictionary<string, string>? options = null,
+                                               IEnumerable<string>? results = null, CancellationToken ct = default)
+    {
+        var header = new SubmitHeader { Model = model, Client = "SlicerReg.Client " + typeof(RegistrationClient).Assembly.GetName().Version };
+        if (options != null) foreach (var kv in options) header.Options[kv.Key] = kv.Value;
+        if (results != null) header.Results.Add(results);
+        using var call = _registration.Submit(cancellationToken: ct);
+        try
+        {
+            await call.RequestStream.WriteAsync(new SubmitRequest { Header = header }, ct);
+            foreach (var (image, role) in new[] { (ap, ViewRole.Ap), (lat, ViewRole.Lat) })
+                foreach (var message in ImageMessages(image, role)) await call.RequestStream.WriteAsync(message, ct);
+            await call.RequestStream.CompleteAsync();
+        }
+        catch (RpcException) { /* the daemon refused mid-upload; its status comes with the response below */ }
+        catch (InvalidOperationException) { /* the call already completed (refused); likewise */ }
+        return await call.ResponseAsync;
+    }
+
+    /// <summary>The messages that upload one radiograph: header, chunks, checksum trailer (public so tests can break them).</summary>
+    public static IEnumerable<SubmitRequest> ImageMessages(ViewImage image, ViewRole role)
+    {
+        yield return new SubmitRequest { Image = WireConvert.Header(image.Image, image.View, role) };
+        var payload = VoxelArrayMemory.Of(image.Image.Pixels);
+        foreach (var chunk in ChunkedTransfer.Chunks(payload)) yield return new SubmitRequest { Chunk = chunk };
+        yield return new SubmitRequest { End = ChunkedTransfer.End(payload.Span) };
+    }
+
+    /// <summary>Every event of the job (earlier ones replayed), ending with its result or error.</summary>
+    public async IAsyncEnumerable<JobEvent> WatchAsync(string jobId, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        using var call = _registration.Watch(new WatchRequest { JobId = jobId }, cancellationToken: ct);
+        await foreach (var e in call.ResponseStream.ReadAllAsync(ct)) yield return e;
+    }
+
+    public async Task<JobState> CancelAsync(string jobId, CancellationToken ct = default)
+        => (await _registration.CancelAsync(new CancelRequest { JobId = jobId }, cancellationToken: ct)).State;
+
+    /// <summary>Downloads one named result volume, checking its declared size, chunk order and SHA-256. Returned in RAS.</summary>
+    public async Task<Volume> FetchAsync(string jobId, string name, CancellationToken ct = default)
+    {
+        using var call = _registration.FetchResult(new FetchRequest { JobId = jobId, Name = name }, cancellationToken: ct);
+        string what = $"result '{name}' of job {jobId}";
+        Volume? volume = null; VolumeHeader? header = null; TransferReceiver? receiver = null;
+        await foreach (var reply in call.ResponseStream.ReadAllAsync(ct))
+        {
+            switch (reply.PartCase)
+            {
+                case FetchReply.PartOneofCase.Header when volume is null:
+                    header = reply.Header;
+                    volume = WireConvert.AllocateVolume(header, what);
+                    receiver = new TransferReceiver(VoxelArrayMemory.Of(volume.Data), what);
+                    break;
+                case FetchReply.PartOneofCase.Chunk when receiver != null: receiver.Add(reply.Chunk); break;
+                case FetchReply.PartOneofCase.End when receiver != null: receiver.End(reply.End); break;
+                default: throw new ProtocolException(StatusCode.Internal, $"{what}: unexpected {reply.PartCase} message");
+            }
+        }
+        if (volume is null || receiver is null || !receiver.Complete)
+            throw new ProtocolException(StatusCode.DataLoss, $"{what}: the download ended before its checksum trailer");
+        WireConvert.ToRasInPlace(volume, header!);
+        return volume;
+    }
+
+    public void Dispose() => channel.Dispose();
+}

@@ -1,0 +1,60 @@
+using System.Globalization;
+using SlicerReg.Core.Geometry;
+using SlicerReg.Core.Imaging;
+
+namespace SlicerReg.Server.Domain;
+
+/// <summary>
+/// PLACEHOLDER, NOT A REGISTRATION: returns the atlas unchanged, a zero displacement field on the atlas grid and the identity
+/// affine, after checking the inputs and reporting the stages a real engine goes through. It exists so the daemon, its
+/// protocol and its clients can be built and tested before the network engine (being written in parallel) plugs in.
+/// </summary>
+public sealed class IdentityEngine(Volume? atlas, Volume? atlasLabels, string? atlasName) : IRegistrationEngine
+{
+    public const string ModelName = "identity";
+    /// <summary>Milliseconds each stage waits, to simulate compute time (demos, and tests of cancellation and queueing).</summary>
+    public const string StageDelayOption = "stage_delay_ms";
+
+    public Volume? Atlas => atlas;
+    public string? AtlasName => atlasName;
+
+    public string? UnavailableReason => atlas is null ? "no atlas loaded: start the daemon with --atlas FILE" : null;
+
+    public EngineCard Card => new(ModelName,
+        "no registration: returns the atlas unchanged",
+        "Placeholder engine. It does NOT register anything: the result is the atlas as loaded with --atlas (and its label map " +
+        "with --atlas-labels), a zero displacement field on the atlas grid and the identity affine. It checks the inputs and " +
+        "reports stage progress like a real engine. Option stage_delay_ms (0..60000) makes each of its 4 stages wait that long.",
+        new[] { StageDelayOption },
+        atlasLabels is null ? new[] { ResultNames.WarpedAtlas, ResultNames.DisplacementField }
+                            : new[] { ResultNames.WarpedAtlas, ResultNames.WarpedLabels, ResultNames.DisplacementField });
+
+    public async Task<RegistrationResult> RegisterAsync(RegistrationRequest request, IProgress<RegistrationProgress> progress, CancellationToken ct)
+    {
+        if (atlas is null) throw new InvalidOperationException("no atlas loaded: start the daemon with --atlas FILE");
+        int delay = 0;
+        if (request.Options.TryGetValue(StageDelayOption, out var text) &&
+            (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out delay) || delay > 60000))
+            throw new ArgumentException($"option {StageDelayOption} must be an integer 0..60000, got '{text}'");
+
+        async Task Stage(string name, double fraction, string message)
+        {
+            progress.Report(new RegistrationProgress(name, fraction, message));
+            if (delay > 0) await Task.Delay(delay, ct);
+            ct.ThrowIfCancellationRequested();
+        }
+        await Stage("check inputs", 0.0, $"AP {request.Ap.Columns}×{request.Ap.Rows}, LAT {request.Lat.Columns}×{request.Lat.Rows} pixels");
+        await Stage("load atlas", 0.25, $"atlas {atlasName}: {atlas.Size} voxels");
+        await Stage("register", 0.5, "identity engine: no registration is performed");
+        await Stage("compose results", 0.75, "atlas returned unchanged, displacement field zero");
+
+        var volumes = new Dictionary<string, Volume>();
+        bool Want(string name) => request.Results.Count == 0 || request.Results.Contains(name);
+        if (Want(ResultNames.WarpedAtlas)) volumes[ResultNames.WarpedAtlas] = atlas;
+        if (atlasLabels != null && Want(ResultNames.WarpedLabels)) volumes[ResultNames.WarpedLabels] = atlasLabels;
+        if (Want(ResultNames.DisplacementField))
+            volumes[ResultNames.DisplacementField] = new Volume(atlas.Geometry, VoxelType.Float32, 3, VolumeKind.DisplacementField);
+        progress.Report(new RegistrationProgress("done", 1.0, "identity: atlas unchanged"));
+        return new RegistrationResult(volumes, Mat4.Identity, "identity engine: no registration performed; the atlas is returned unchanged");
+    }
+}

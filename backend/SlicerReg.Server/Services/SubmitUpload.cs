@@ -1,0 +1,101 @@
+using Grpc.Core;
+using SlicerReg.Client.Protocol;
+using SlicerReg.Core.Geometry;
+using SlicerReg.Core.Imaging;
+using SlicerReg.Protocol.V1;
+using SlicerReg.Server.Domain;
+using CalibratedView = SlicerReg.Core.Geometry.CalibratedView;
+
+namespace SlicerReg.Server.Services;
+
+/// <summary>
+/// The state machine of one Submit upload: header, then the AP image (ImageHeader, Chunks, TransferEnd), then the LAT image.
+/// Every message is checked as it arrives; a violation raises <see cref="ProtocolException"/> with the status to answer.
+/// Buffers are allocated only after a header passed every size check.
+/// </summary>
+sealed class SubmitUpload(ModelCatalog catalog)
+{
+    SubmitHeader? _header;
+    IRegistrationEngine? _engine;
+    readonly Dictionary<ViewRole, (Image2D Image, CalibratedView View)> _images = new();
+    // The image in transfer:
+    ViewRole _role;
+    ImageHeader? _imageHeader;
+    CalibratedView? _view;
+    Core.Imaging.VoxelType _type;
+    byte[]? _bytes;
+    TransferReceiver? _receiver;
+
+    static ProtocolException Bad(string m) => new(StatusCode.InvalidArgument, m);
+
+    public string Model => _header?.Model ?? "";
+    public IRegistrationEngine Engine => _engine!;
+    public bool HasHeader => _header != null;
+
+    public void Accept(SubmitRequest m)
+    {
+        switch (m.PartCase)
+        {
+            case SubmitRequest.PartOneofCase.Header:
+                if (_header != null) throw Bad("submit: a second header");
+                AcceptHeader(m.Header);
+                break;
+            case SubmitRequest.PartOneofCase.Image:
+                if (_header == null) throw Bad("submit: the first message must be the header");
+                if (_receiver != null) throw Bad($"submit: {_role} image header before the previous image's end");
+                AcceptImageHeader(m.Image);
+                break;
+            case SubmitRequest.PartOneofCase.Chunk:
+                if (_receiver == null) throw Bad("submit: a chunk outside an image transfer (send an ImageHeader first)");
+                _receiver.Add(m.Chunk);
+                break;
+            case SubmitRequest.PartOneofCase.End:
+                if (_receiver == null) throw Bad("submit: a transfer end outside an image transfer");
+                _receiver.End(m.End);
+                _images[_role] = (WireConvert.ToImage(_bytes!, _type, _view!, $"{Name(_role)} image"), _view!);
+                _receiver = null; _bytes = null; _imageHeader = null;
+                break;
+            default:
+                throw Bad("submit: an empty message");
+        }
+    }
+
+    void AcceptHeader(SubmitHeader h)
+    {
+        if (catalog.Engines.TryGetValue(h.Model, out var engine)) _engine = engine;
+        else if (catalog.Unavailable.Any(u => u.Card.Name == h.Model))
+            throw new ProtocolException(StatusCode.FailedPrecondition, $"model '{h.Model}' is listed but cannot run: {catalog.Unavailable.First(u => u.Card.Name == h.Model).Reason}");
+        else throw new ProtocolException(StatusCode.NotFound, $"unknown model '{h.Model}' (this daemon runs: {string.Join(", ", catalog.Engines.Keys)})");
+        if (engine.UnavailableReason is { } reason) throw new ProtocolException(StatusCode.FailedPrecondition, $"model '{h.Model}' cannot run: {reason}");
+        var card = engine.Card;
+        foreach (var key in h.Options.Keys)
+            if (!card.Options.Contains(key)) throw Bad($"model '{h.Model}' has no option '{key}' (it accepts: {(card.Options.Count == 0 ? "none" : string.Join(", ", card.Options))})");
+        foreach (var name in h.Results)
+            if (!card.Results.Contains(name)) throw Bad($"model '{h.Model}' produces no result '{name}' (it produces: {string.Join(", ", card.Results)})");
+        _header = h;
+    }
+
+    static string Name(ViewRole r) => r == ViewRole.Ap ? "AP" : r == ViewRole.Lat ? "LAT" : "unnamed";
+
+    void AcceptImageHeader(ImageHeader h)
+    {
+        if (h.Role is not (ViewRole.Ap or ViewRole.Lat)) throw Bad($"submit: image role must be AP or LAT, got {(int)h.Role}");
+        if (_images.ContainsKey(h.Role)) throw Bad($"submit: a second {Name(h.Role)} image");
+        var (view, type) = WireConvert.ValidateImageHeader(h, $"{Name(h.Role)} image");
+        _role = h.Role; _imageHeader = h; _view = view; _type = type;
+        _bytes = new byte[h.ByteLength]; // <= WireLimits.MaxImageBytes, checked above
+        _receiver = new TransferReceiver(_bytes, $"{Name(h.Role)} image");
+    }
+
+    /// <summary>At the end of the client stream: the complete request, or why it is incomplete.</summary>
+    public RegistrationRequest Finish()
+    {
+        if (_header == null) throw Bad("submit: no header was sent");
+        if (_receiver != null) throw new ProtocolException(StatusCode.DataLoss, $"submit: the upload ended inside the {Name(_role)} image transfer ({_receiver.Received} of {_imageHeader!.ByteLength} bytes, no end)");
+        foreach (var role in new[] { ViewRole.Ap, ViewRole.Lat })
+            if (!_images.ContainsKey(role)) throw Bad($"submit: the {Name(role)} image is missing");
+        var ap = _images[ViewRole.Ap]; var lat = _images[ViewRole.Lat];
+        return new RegistrationRequest(ap.Image, ap.View, lat.Image, lat.View,
+            new Dictionary<string, string>(_header.Options), new HashSet<string>(_header.Results, StringComparer.Ordinal));
+    }
+}
