@@ -111,20 +111,19 @@ public static class Trainer
             int epoch = state.EpochsDone;
             var order = Order(train.Count, state.Seed, epoch);
             var epochClock = Stopwatch.StartNew();
-            double lossSum = 0; int lossCount = 0;
             for (int i = state.StepInEpoch; i < train.Count; i++)
             {
                 if (cancel.IsCancellationRequested) { Checkpoint(model, net, adam, state with { StepInEpoch = i }, rows); cancel.ThrowIfCancellationRequested(); }
                 var row = Step(net, adam, subjects, train[order[i]], atlas, device, state.Step + 1, epoch, cancel,
                                () => Checkpoint(model, net, adam, state with { StepInEpoch = i }, rows));
                 rows.Add(row);
-                lossSum += row.Loss; lossCount++;
                 state = state with { Step = state.Step + 1, StepInEpoch = i + 1 };
                 progress?.Invoke(new TrainingProgress(epoch, state.Epochs, i + 1, train.Count, state.Step, row.Loss, row.NccAffine, row.NccLocal, row.Smoothness, null, clock.Elapsed));
             }
             var (diceAffine, dice) = validation.Count > 0 ? Validate(net, subjects, validation, atlas, atlasFemur, device, cancel) : (double.NaN, double.NaN);
             if (rows.Count > 0) rows[^1] = rows[^1] with { ValidationDiceAffine = diceAffine, ValidationDice = dice };
-            var record = new EpochRecord(epoch, state.Step, lossCount > 0 ? lossSum / lossCount : double.NaN, diceAffine, dice, epochClock.Elapsed.TotalSeconds);
+            var epochRows = rows.Where(r => r.Epoch == epoch).ToList(); // includes steps before a resume
+            var record = new EpochRecord(epoch, state.Step, epochRows.Count > 0 ? epochRows.Average(r => r.Loss) : double.NaN, diceAffine, dice, epochClock.Elapsed.TotalSeconds);
             bool best = validation.Count == 0 || double.IsNaN(state.BestDice) || dice > state.BestDice;
             state = state with
             {
