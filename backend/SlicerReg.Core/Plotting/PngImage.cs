@@ -80,7 +80,7 @@ public static class PngImage
                     int a = i >= 3 ? row[i - 3] : 0, b = y > 0 ? prior[i] : 0, c = i >= 3 && y > 0 ? prior[i - 3] : 0;
                     byte f = (byte)(row[i] - Predict(type, a, b, c));
                     candidate[i] = f;
-                    cost += Math.Abs((sbyte)f);
+                    cost += Math.Abs((int)(sbyte)f);   // (int) first: |−128| overflows sbyte
                 }
                 if (cost < bestCost) { bestCost = cost; bestType = type; candidate.CopyTo(best, 0); }
             }

@@ -1,0 +1,35 @@
+using SlicerReg.Core.Plotting;
+
+namespace SlicerReg.Core.Tests.Plotting;
+
+public class NiceTicksTests
+{
+    [Test]
+    public void Linear_ticks_use_1_2_5_steps_and_cover_the_data()
+    {
+        var t = NiceTicks.Linear(0.71, 0.93, 7);
+        Assert.That(t.Values, Is.EqualTo(new[] { 0.70, 0.75, 0.80, 0.85, 0.90, 0.95 }).Within(1e-12));
+        Assert.That(t.Labels, Is.EqualTo(new[] { "0.70", "0.75", "0.80", "0.85", "0.90", "0.95" }));
+        Assert.That(NiceTicks.Linear(0, 1000, 6).Values, Is.EqualTo(new[] { 0.0, 200, 400, 600, 800, 1000 }));
+        Assert.That(NiceTicks.Linear(-3, 7, 6).Labels, Is.EqualTo(new[] { "-4", "-2", "0", "2", "4", "6", "8" }).Or.EqualTo(new[] { "-5", "0", "5", "10" }));
+        var flat = NiceTicks.Linear(5, 5);
+        Assert.That((flat.Min, flat.Max), Is.EqualTo((4.0, 6.0)));
+        foreach (double rough in new[] { 0.013, 0.2, 3, 47, 99.9 })
+        {
+            double step = NiceTicks.Step(rough), m = step / Math.Pow(10, Math.Floor(Math.Log10(step) + 1e-12));
+            Assert.That(step, Is.GreaterThanOrEqualTo(rough));
+            Assert.That(new[] { 1.0, 2.0, 5.0 }.Any(x => Math.Abs(x - m) < 1e-9), $"step {step} for {rough}");
+        }
+    }
+
+    [Test]
+    public void Log_ticks_are_whole_decades()
+    {
+        var t = NiceTicks.Log(0.003, 2);
+        Assert.That(t.Values, Is.EqualTo(new[] { 0.001, 0.01, 0.1, 1, 10 }).Within(1e-15));
+        Assert.That(t.Labels, Is.EqualTo(new[] { "0.001", "0.01", "0.1", "1", "10" }));
+        Assert.That(NiceTicks.Log(1e-9, 1e3, 8).Labels, Has.Member("1e-8").And.Member("100"));
+        Assert.Throws<ArgumentException>(() => NiceTicks.Log(0, 1));
+        Assert.Throws<ArgumentException>(() => NiceTicks.Linear(double.NaN, 1));
+    }
+}
