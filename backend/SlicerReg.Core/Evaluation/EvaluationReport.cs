@@ -61,13 +61,19 @@ public static class EvaluationReport
             {
                 var mine = cases.Where(c => c.Method == method).ToList();
                 if (!mine.Any(c => double.IsFinite(c.Metrics.Dice))) continue;
-                var bins = AngleBins.Of(mine, m => m.Dice, AngleBinDeg);
                 string png = Path.Combine(dir, $"heatmap_dice_{FileSafe(method)}.png");
-                HeatMap.Write(png, $"Median Dice, {method} (n={mine.Count})", "AP primary angle offset (°)", bins.ApOffsetCentresDeg,
-                              "lateral offset (°)", bins.LateralOffsetCentresDeg, bins.Median);
+                DiceHeatMap(method, mine).Save(png);
                 written.Add(png);
             }
         return written;
+    }
+
+    /// <summary>The Fig. 4 heat map of one method's cases: median Dice per 10° bin of AP (x) and lateral (y) primary-angle offset.</summary>
+    public static Figure DiceHeatMap(string method, IReadOnlyList<EvaluatedCase> casesOfMethod)
+    {
+        var bins = AngleBins.Of(casesOfMethod, m => m.Dice, AngleBinDeg);
+        return HeatMap.Render($"Median Dice, {method} (n={casesOfMethod.Count})", "AP primary angle offset (°)", bins.ApOffsetCentresDeg,
+                              "lateral offset (°)", bins.LateralOffsetCentresDeg, bins.Median);
     }
 
     /// <summary>Whether the cases' primary angles differ (the generalised set): then the Dice heat maps are drawn.</summary>
