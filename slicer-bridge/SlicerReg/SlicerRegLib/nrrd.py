@@ -28,10 +28,7 @@ def _vectors(text):
     return out
 
 
-def read(path):
-    """A Volume (RAS in memory, voxels [k, j, i(, c)]) with the header's key:=value pairs in .metadata."""
-    with open(path, "rb") as f:
-        raw = f.read()
+def _split_header(raw, path):
     end = raw.find(b"\n\n")
     if not raw.startswith(b"NRRD") or end < 0:
         raise ValueError(f"{path}: not an NRRD file with attached data")
@@ -45,6 +42,21 @@ def read(path):
         elif ": " in line:
             k, v = line.split(": ", 1)
             fields[k.strip().lower()] = v.strip()
+    return fields, meta, end
+
+
+def read_metadata(path):
+    """The key:=value pairs of an NRRD header (e.g. slicerreg_view), reading only the header."""
+    with open(path, "rb") as f:
+        head = f.read(1 << 16)
+    return _split_header(head, path)[1]
+
+
+def read(path):
+    """A Volume (RAS in memory, voxels [k, j, i(, c)]) with the header's key:=value pairs in .metadata."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    fields, meta, end = _split_header(raw, path)
     data = raw[end + 2:]
     if "data file" in fields or "datafile" in fields:
         raise ValueError(f"{path}: detached NRRD data is not supported here (use Slicer or `slicerreg convert`)")
