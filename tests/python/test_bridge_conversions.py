@@ -5,6 +5,8 @@ independent tools (the C# CLI's `info --json`, nibabel after `slicerreg convert`
 import hashlib
 import json
 import os
+import subprocess
+import sys
 import types
 import unittest
 
@@ -159,6 +161,22 @@ class BridgeConversionTests(unittest.TestCase):
         # The CLI rewrites it (its own LPS writer); we read its file back to the same RAS vectors.
         bs.cli("convert", fpath, os.path.join(folder, "field2.nrrd"), "--no-compress")
         np.testing.assert_array_equal(nrrd.read(os.path.join(folder, "field2.nrrd")).voxels, u)
+
+    def test_protocol_stubs_are_generated_into_a_fresh_cache_by_a_new_process(self):
+        cache = bs.temp_dir("stub-cache-")
+        code = ("import SlicerRegLib.protocol as p; m = p.stubs(); "
+                "print(m['data_pb2'].__file__); print(m['registration_pb2'].DESCRIPTOR.package)")
+        env = dict(os.environ, SLICERREG_STUB_CACHE=cache, PYTHONPATH=bs.BRIDGE)
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        path, package = done.stdout.split()
+        self.assertTrue(path.startswith(cache), path)
+        self.assertEqual(package, "slicerreg.v1")
+        self.assertEqual(len(os.listdir(cache)), 1)  # one folder, keyed by the protos and the protobuf version
+        env["SLICERREG_PROTOS"] = cache
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+        self.assertNotEqual(done.returncode, 0)
+        self.assertIn(f"SLICERREG_PROTOS={cache}: no slicerreg/v1/data.proto there", done.stderr)
 
 
 if __name__ == "__main__":

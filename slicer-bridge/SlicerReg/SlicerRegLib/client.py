@@ -7,7 +7,6 @@
 Every failure is a SlicerRegError whose message says what to do.
 """
 import threading
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -255,14 +254,3 @@ class RegistrationClient:
             affine = LPS_FLIP @ affine @ LPS_FLIP
         return RegistrationResult(job_id, summary.model, volumes, affine, summary.message, summary.seconds, events)
 
-
-def wait_for_daemon(address, token=None, timeout_s=20.0):
-    """Connects, retrying until timeout_s (for a daemon that is still starting)."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            return RegistrationClient.connect(address, token, wait_s=2.0)
-        except SlicerRegError as e:
-            if e.code != "UNAVAILABLE" or time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)

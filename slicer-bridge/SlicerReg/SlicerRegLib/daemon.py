@@ -4,7 +4,6 @@ import shutil
 import subprocess
 import tempfile
 import threading
-import time
 
 from .client import SlicerRegError
 

@@ -29,7 +29,12 @@ class DependencyError(RuntimeError):
 def proto_dir():
     """The folder holding slicerreg/v1/*.proto."""
     here = os.path.dirname(os.path.abspath(__file__))
-    candidates = [os.environ.get("SLICERREG_PROTOS"), os.path.join(here, "protos"),
+    override = os.environ.get("SLICERREG_PROTOS")
+    if override:
+        if not os.path.isfile(os.path.join(override, PROTO_FILES[0])):
+            raise DependencyError(f"SLICERREG_PROTOS={override}: no {PROTO_FILES[0]} there (it must name the folder that holds slicerreg/v1/)")
+        return override
+    candidates = [os.path.join(here, "protos"),
                   os.path.normpath(os.path.join(here, "..", "..", "..", "protos"))]
     for c in candidates:
         if c and os.path.isfile(os.path.join(c, PROTO_FILES[0])):
