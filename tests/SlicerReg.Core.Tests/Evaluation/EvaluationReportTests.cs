@@ -156,6 +156,7 @@ public class EvaluationReportTests
         Assert.That(Message(good.Append(good[0] with { Method = " " }).ToList()), Does.Contain("case case000 has no method name"));
         Assert.That(Message(good.Append(good[0] with { Method = "y", Metrics = null! }).ToList()), Does.Contain("has no metrics"));
         Assert.That(Message(new[] { good[0] with { CaseId = "" } }), Does.Contain("has no case id"));
+        Assert.That(Message(new[] { good[0] with { Method = "a b" }, good[0] with { Method = "a_b" } }), Does.Contain("methods 'a b' and 'a_b' would share the file name heatmap_dice_a_b.png"));
         Assert.That(Directory.GetFiles(tmp.Path), Is.Empty);
     }
 }
