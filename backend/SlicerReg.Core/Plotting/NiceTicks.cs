@@ -7,7 +7,7 @@ public sealed record NiceTicks(double Min, double Max, IReadOnlyList<double> Val
 {
     /// <summary>
     /// The smallest 1-2-5 step giving at most <paramref name="maxTicks"/> ticks over [min, max]; the axis is widened to
-    /// whole steps. A zero-width range is widened by ±1 (±10 % of the value when larger) first.
+    /// whole steps. A zero-width range is widened by ±10 % of its value (±1 around 0) first.
     /// </summary>
     public static NiceTicks Linear(double min, double max, int maxTicks = 6)
     {
@@ -15,7 +15,7 @@ public sealed record NiceTicks(double Min, double Max, IReadOnlyList<double> Val
         if (maxTicks < 2) throw new ArgumentOutOfRangeException(nameof(maxTicks), "need at least two ticks");
         if (max - min <= 1e-12 * Math.Max(1, Math.Abs(max)))
         {
-            double pad = Math.Max(1, 0.1 * Math.Abs(min));
+            double pad = min == 0 ? 1 : 0.1 * Math.Abs(min);
             min -= pad; max += pad;
         }
         double step = Step((max - min) / (maxTicks - 1));
