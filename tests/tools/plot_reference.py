@@ -6,6 +6,8 @@ Each command prints one JSON line.
 
   plot_reference.py decode PNG OUT.raw
       {"width", "height", "channels", "chunks": [types], "crc_ok"}; OUT.raw gets the pixels as uint8 RGB, row-major.
+  plot_reference.py decode_many OUT_DIR PNG [PNG ...]
+      As decode for each PNG, pixels into OUT_DIR/<png file name>.raw: {"images": [{"png", "raw", "width", ...}, ...]}.
   plot_reference.py colour PNG R G B [LEFT TOP WIDTH HEIGHT]
       Pixels of exactly that colour (inside the rectangle if given): {"count", "rows": [sorted distinct], "columns": [min, max]}.
   plot_reference.py pixels PNG X Y [X Y ...]
@@ -62,6 +64,15 @@ def decode(png, out):
     types, ok = chunks(png)
     a[..., :3].astype(np.uint8).tofile(out)
     return {"width": int(a.shape[1]), "height": int(a.shape[0]), "channels": int(a.shape[2]), "chunks": types, "crc_ok": ok}
+
+
+def decode_many(out_dir, *pngs):
+    import os
+    images = []
+    for png in pngs:
+        raw = os.path.join(out_dir, os.path.basename(png) + ".raw")
+        images.append(dict(decode(png, raw), png=png, raw=raw))
+    return {"images": images}
 
 
 def colour(png, r, g, b, *rect):

@@ -95,6 +95,8 @@ public static class EvaluationReport
                 throw new ArgumentException($"case {c.CaseId} ({c.Method}): primary angles must be finite, got AP {c.ApPrimaryAngleDeg}, lateral {c.LateralPrimaryAngleDeg}", nameof(cases));
             if (!seen.Add((c.CaseId, c.Method))) throw new ArgumentException($"case {c.CaseId} is evaluated twice for method {c.Method}", nameof(cases));
         }
+        var clash = cases.Select(c => c.Method).Distinct().GroupBy(FileSafe).FirstOrDefault(g => g.Count() > 1);
+        if (clash != null) throw new ArgumentException($"methods {string.Join(" and ", clash.Select(m => $"'{m}'"))} would share the file name heatmap_dice_{clash.Key}.png", nameof(cases));
     }
 
     static void WriteCsv(string path, IReadOnlyList<EvaluatedCase> cases)

@@ -1,13 +1,14 @@
 namespace SlicerReg.Core.Plotting;
 
 /// <summary>
-/// A 5×7 pixel font (the classic HD44780 / glcd shapes) for printable ASCII plus '±', '°', '×', '·', '−' and 'µ'.
-/// Each glyph is five column bytes, bit 0 the top row. Characters are drawn in 6×8 cells (one column and one row of
-/// spacing) times an integer scale; anything else is drawn as '?'.
+/// A 5×7 pixel font (the classic HD44780 / glcd shapes) for printable ASCII plus '±', '°', '×', '·', '−' and 'µ',
+/// with an eighth row for the descenders of g, j, p, q, y (so "g" does not read as "9"). Each glyph is five column
+/// bytes, bit 0 the top row. Characters are drawn in 6×9 cells (one column and one row of spacing) times an integer
+/// scale; anything else is drawn as '?'.
 /// </summary>
 public static class BitmapFont
 {
-    public const int GlyphWidth = 5, GlyphHeight = 7, CellWidth = 6, CellHeight = 8;
+    public const int GlyphWidth = 5, GlyphHeight = 8, CellWidth = 6, CellHeight = 9;
 
     static readonly byte[] Ascii =
     {
@@ -37,6 +38,7 @@ public static class BitmapFont
         0x00,0x00,0x7F,0x00,0x00, 0x00,0x41,0x36,0x08,0x00, 0x08,0x04,0x08,0x10,0x08,                           // | } ~
     };
 
+    /// <summary>Characters outside ASCII, and the descender letters redrawn on eight rows (bit 7 the descender row).</summary>
     static readonly Dictionary<char, byte[]> Extra = new()
     {
         ['±'] = new byte[] { 0x48, 0x48, 0x5E, 0x48, 0x48 },
@@ -44,7 +46,12 @@ public static class BitmapFont
         ['×'] = new byte[] { 0x00, 0x14, 0x08, 0x14, 0x00 },
         ['·'] = new byte[] { 0x00, 0x00, 0x08, 0x00, 0x00 },
         ['−'] = new byte[] { 0x08, 0x08, 0x08, 0x08, 0x08 },
-        ['µ'] = new byte[] { 0x7C, 0x20, 0x40, 0x40, 0x3C },
+        ['µ'] = new byte[] { 0xFC, 0x20, 0x40, 0x40, 0x3C },
+        ['g'] = new byte[] { 0x98, 0xA4, 0xA4, 0xA4, 0x7C },
+        ['j'] = new byte[] { 0x40, 0x80, 0x80, 0x7D, 0x00 },
+        ['p'] = new byte[] { 0xFC, 0x24, 0x24, 0x24, 0x18 },
+        ['q'] = new byte[] { 0x18, 0x24, 0x24, 0x24, 0xFC },
+        ['y'] = new byte[] { 0x9C, 0xA0, 0xA0, 0xA0, 0x7C },
     };
 
     /// <summary>Whether <paramref name="c"/> has its own glyph (otherwise it is drawn as '?').</summary>
@@ -54,8 +61,8 @@ public static class BitmapFont
     public static bool IsSet(char c, int x, int y)
     {
         if (x < 0 || x >= GlyphWidth || y < 0 || y >= GlyphHeight) return false;
-        byte column = c >= ' ' && c <= '~' ? Ascii[(c - ' ') * GlyphWidth + x]
-                    : Extra.TryGetValue(c, out var g) ? g[x]
+        byte column = Extra.TryGetValue(c, out var g) ? g[x]
+                    : c >= ' ' && c <= '~' ? Ascii[(c - ' ') * GlyphWidth + x]
                     : Ascii[('?' - ' ') * GlyphWidth + x];
         return (column >> y & 1) != 0;
     }

@@ -87,13 +87,15 @@ public sealed class Canvas
     static bool ClipSegment(ref double x0, ref double y0, ref double x1, ref double y1, double left, double top, double right, double bottom)
     {
         double t0 = 0, t1 = 1, dx = x1 - x0, dy = y1 - y0;
-        foreach (var (p, q) in new[] { (-dx, x0 - left), (dx, right - x0), (-dy, y0 - top), (dy, bottom - y0) })
+        bool Edge(double p, double q)
         {
-            if (p == 0) { if (q < 0) return false; continue; }
+            if (p == 0) return q >= 0;
             double r = q / p;
             if (p < 0) { if (r > t1) return false; t0 = Math.Max(t0, r); }
             else { if (r < t0) return false; t1 = Math.Min(t1, r); }
+            return true;
         }
+        if (!(Edge(-dx, x0 - left) && Edge(dx, right - x0) && Edge(-dy, y0 - top) && Edge(dy, bottom - y0))) return false;
         double ax = x0 + t0 * dx, ay = y0 + t0 * dy, bx = x0 + t1 * dx, by = y0 + t1 * dy;
         x0 = ax; y0 = ay; x1 = bx; y1 = by;
         return true;

@@ -54,7 +54,7 @@ public static class HeatMap
         if (!string.IsNullOrEmpty(xLabel)) canvas.Text(xLabel, plot.Left + plot.Width / 2, height - pad, Rgb.Black, s, 0.5, 1);
         if (!string.IsNullOrEmpty(yLabel)) canvas.TextUp(yLabel, pad, plot.Top + plot.Height / 2, Rgb.Black, s, 0, 0.5);
 
-        int annotateScale = BitmapFont.Width("0.00", 2) + 4 <= cellPixels ? 2 : BitmapFont.Width("0.00", 1) + 2 <= cellPixels ? 1 : 0;
+        int annotateScale = BitmapFont.Width("0.00", 2) + 6 <= cellPixels ? 2 : BitmapFont.Width("0.00", 1) + 2 <= cellPixels ? 1 : 0;
         for (int r = 0; r < rows; r++)
             for (int c = 0; c < cols; c++)
             {

@@ -48,14 +48,18 @@ public static class LineChart
         {
             var s = series[k]; var colour = Palette.Colour(k);
             int count = s.X.Count;
-            double Px(int n) => x.Map(double.IsFinite(s.X[n]) ? s.X[n] : double.NaN);
-            double Py(int n) => y.Map(double.IsFinite(s.Y[n]) ? s.Y[n] : double.NaN);
-            bool Ok(int n) => n >= 0 && n < count && double.IsFinite(Px(n)) && double.IsFinite(Py(n));
+            var px = new double[count]; var py = new double[count]; var ok = new bool[count + 2];   // ok[n + 1]: point n drawable
             for (int n = 0; n < count; n++)
             {
-                if (!Ok(n)) continue;
-                if (Ok(n + 1)) canvas.Line(Px(n), Py(n), Px(n + 1), Py(n + 1), colour, LineWidth);
-                else if (!Ok(n - 1)) canvas.Circle(Px(n) + 0.5, Py(n) + 0.5, 2.5, colour);
+                px[n] = double.IsFinite(s.X[n]) ? x.Map(s.X[n]) : double.NaN;
+                py[n] = double.IsFinite(s.Y[n]) ? y.Map(s.Y[n]) : double.NaN;
+                ok[n + 1] = double.IsFinite(px[n]) && double.IsFinite(py[n]);
+            }
+            for (int n = 0; n < count; n++)
+            {
+                if (!ok[n + 1]) continue;
+                if (ok[n + 2]) canvas.Line(px[n], py[n], px[n + 1], py[n + 1], colour, LineWidth);
+                else if (!ok[n]) canvas.Circle(px[n] + 0.5, py[n] + 0.5, 2.5, colour);
             }
         }
         canvas.Clip = null;

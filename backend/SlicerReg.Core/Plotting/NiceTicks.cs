@@ -7,7 +7,7 @@ public sealed record NiceTicks(double Min, double Max, IReadOnlyList<double> Val
 {
     /// <summary>
     /// The smallest 1-2-5 step giving at most <paramref name="maxTicks"/> ticks over [min, max]; the axis is widened to
-    /// whole steps. A zero-width range is widened by ±1 (±10 % of the value when larger) first.
+    /// whole steps. A zero-width range is widened by ±10 % of its value (±1 around 0) first.
     /// </summary>
     public static NiceTicks Linear(double min, double max, int maxTicks = 6)
     {
@@ -15,7 +15,7 @@ public sealed record NiceTicks(double Min, double Max, IReadOnlyList<double> Val
         if (maxTicks < 2) throw new ArgumentOutOfRangeException(nameof(maxTicks), "need at least two ticks");
         if (max - min <= 1e-12 * Math.Max(1, Math.Abs(max)))
         {
-            double pad = Math.Max(1, 0.1 * Math.Abs(min));
+            double pad = min == 0 ? 1 : 0.1 * Math.Abs(min);
             min -= pad; max += pad;
         }
         double step = Step((max - min) / (maxTicks - 1));
@@ -45,20 +45,36 @@ public sealed record NiceTicks(double Min, double Max, IReadOnlyList<double> Val
         return 10 * p;
     }
 
-    /// <summary>Log10 axis over [min, max] (both &gt; 0) widened to whole decades; ticks every decade (every k-th when there are many).</summary>
+    /// <summary>
+    /// Log10 axis over [min, max] (both &gt; 0). When at most <paramref name="maxTicks"/> ticks of 1, 2, 5 × 10^k cover
+    /// the data (up to about two decades) the axis runs from the last such tick below the data to the first above;
+    /// otherwise it is widened to whole decades with a tick every decade (every k-th when there are many).
+    /// </summary>
     public static NiceTicks Log(double min, double max, int maxTicks = 8)
     {
         if (!(min > 0) || !(max > 0) || !double.IsFinite(min) || !double.IsFinite(max) || min > max) throw new ArgumentException($"log axis range [{min}, {max}] must be finite and positive");
         int d0 = (int)Math.Floor(Math.Log10(min) + 1e-9), d1 = (int)Math.Ceiling(Math.Log10(max) - 1e-9);
         if (d1 <= d0) d1 = d0 + 1;
-        int every = Math.Max(1, (int)Math.Ceiling((d1 - d0 + 1) / (double)maxTicks));
-        d0 = (int)Math.Floor(d0 / (double)every) * every; d1 = (int)Math.Ceiling(d1 / (double)every) * every;
-        var values = new List<double>(); var labels = new List<string>();
-        for (int d = d0; d <= d1; d += every)
+
+        var fine = new List<double>();
+        for (int d = d0; d <= d1; d++) foreach (double m in new[] { 1.0, 2.0, 5.0 }) fine.Add(m * Math.Pow(10, d));
+        double lo = fine.Last(t => t <= min * (1 + 1e-12)), hi = fine.First(t => t >= max * (1 - 1e-12));
+        var chosen = fine.Where(t => t >= lo && t <= hi).ToList();
+        if (chosen.Count < 3 || chosen.Count > maxTicks)
         {
-            values.Add(Math.Pow(10, d));
-            labels.Add(d >= -3 && d <= 4 ? Math.Pow(10, d).ToString("0.####", CultureInfo.InvariantCulture) : $"1e{d}");
+            int every = Math.Max(1, (int)Math.Ceiling((d1 - d0 + 1) / (double)maxTicks));
+            d0 = (int)Math.Floor(d0 / (double)every) * every; d1 = (int)Math.Ceiling(d1 / (double)every) * every;
+            chosen = new List<double>();
+            for (int d = d0; d <= d1; d += every) chosen.Add(Math.Pow(10, d));
         }
-        return new NiceTicks(Math.Pow(10, d0), Math.Pow(10, d1), values, labels);
+        return new NiceTicks(chosen[0], chosen[^1], chosen, chosen.Select(LogLabel).ToArray());
+    }
+
+    static string LogLabel(double v)
+    {
+        int d = (int)Math.Floor(Math.Log10(v) + 1e-9);
+        if (d >= -3 && d <= 4) return v.ToString("0.####", CultureInfo.InvariantCulture);
+        double m = Math.Round(v / Math.Pow(10, d));
+        return FormattableString.Invariant($"{m}e{d}");
     }
 }

@@ -47,11 +47,15 @@ public class EvaluationReportTests
             "heatmap_dice_identity.png", "heatmap_dice_affine.png", "heatmap_dice_full.png",
         }));
         Assert.That(Directory.GetFiles(dir).Select(Path.GetFileName), Is.EquivalentTo(names), "nothing else (no temporary files) left");
-        foreach (var png in written.Where(p => p.EndsWith(".png")))
+        var pngs = written.Where(p => p.EndsWith(".png")).ToArray();
+        var decoded = PlotReference.DecodeAll(pngs, tmp);
+        Assert.That(decoded.Keys, Is.EquivalentTo(pngs));
+        foreach (var png in pngs)
         {
-            var (w, h, rgb) = PlotReference.Decode(png, tmp);
+            var (w, h, rgb) = decoded[png];
             var (ow, oh, orgb) = PngImage.ReadRgb(png);
-            Assert.That((w, h, rgb), Is.EqualTo((ow, oh, orgb)), png);
+            Assert.That((w, h), Is.EqualTo((ow, oh)), png);
+            Assert.That(rgb, Is.EqualTo(orgb), png);
         }
 
         // summary.json against numpy on the CSV (mean, std ddof=1, median, min, max per method and metric).
@@ -152,6 +156,7 @@ public class EvaluationReportTests
         Assert.That(Message(good.Append(good[0] with { Method = " " }).ToList()), Does.Contain("case case000 has no method name"));
         Assert.That(Message(good.Append(good[0] with { Method = "y", Metrics = null! }).ToList()), Does.Contain("has no metrics"));
         Assert.That(Message(new[] { good[0] with { CaseId = "" } }), Does.Contain("has no case id"));
+        Assert.That(Message(new[] { good[0] with { Method = "a b" }, good[0] with { Method = "a_b" } }), Does.Contain("methods 'a b' and 'a_b' would share the file name heatmap_dice_a_b.png"));
         Assert.That(Directory.GetFiles(tmp.Path), Is.Empty);
     }
 }

@@ -13,15 +13,15 @@ public class HeatMapTests
         var f = HeatMap.Render("median Dice", "AP offset (°)", new[] { -25.0, -15, -5 }, "lateral offset (°)", new[] { -5.0, 5 }, v, 40);
         string png = PlotReference.SaveAndCheck(f, tmp, "heat.png");
         Assert.That((f.PlotArea.Width, f.PlotArea.Height), Is.EqualTo((120, 80)));
-        for (int r = 0; r < 2; r++)
-            for (int c = 0; c < 3; c++)
-            {
-                var cell = HeatMap.Cell(f.PlotArea, 2, 40, r, c);
-                Assert.That(cell.Top, Is.EqualTo(f.PlotArea.Top + (1 - r) * 40), "row 0 is the bottom row");
-                var at = PlotReference.Pixels(png, (cell.Left + 2, cell.Top + 2), (cell.Right - 3, cell.Bottom - 3));
-                var expected = double.IsNaN(v[r, c]) ? Rgb.MissingGrey : HeatMap.ColourOf(v[r, c], 0.80, 0.95);
-                Assert.That(at, Is.All.EqualTo(expected), $"cell ({r}, {c}) = {v[r, c]}");
-            }
+        var cells = Enumerable.Range(0, 6).Select(n => HeatMap.Cell(f.PlotArea, 2, 40, n / 3, n % 3)).ToArray();
+        var at = PlotReference.Pixels(png, cells.SelectMany(cell => new[] { (cell.Left + 2, cell.Top + 2), (cell.Right - 3, cell.Bottom - 3) }).ToArray());
+        for (int n = 0; n < 6; n++)
+        {
+            int r = n / 3, c = n % 3;
+            Assert.That(cells[n].Top, Is.EqualTo(f.PlotArea.Top + (1 - r) * 40), "row 0 is the bottom row");
+            var expected = double.IsNaN(v[r, c]) ? Rgb.MissingGrey : HeatMap.ColourOf(v[r, c], 0.80, 0.95);
+            Assert.That(new[] { at[2 * n], at[2 * n + 1] }, Is.All.EqualTo(expected), $"cell ({r}, {c}) = {v[r, c]}");
+        }
         Assert.That(HeatMap.ColourOf(0.80, 0.80, 0.95), Is.EqualTo(new Rgb(68, 1, 84)), "minimum: viridis start");
         Assert.That(HeatMap.ColourOf(0.95, 0.80, 0.95), Is.EqualTo(new Rgb(253, 231, 37)), "maximum: viridis end");
         // The annotation of the 0.80 cell (dark) is white text on it; the 0.95 cell (light) gets black text.

@@ -19,7 +19,7 @@ public class LineChartTests
         TestContext.Out.WriteLine($"plot area {p}; line rows {string.Join(",", rows)}, columns {cols[0]}..{cols[1]}, {count} pixels");
         Assert.That(rows, Has.Length.EqualTo(LineChart.LineWidth), "one row per pixel of line width");
         Assert.That(rows[^1] - rows[0], Is.EqualTo(LineChart.LineWidth - 1), "adjacent rows");
-        // The axis is widened to 4..6, so y = 5 is half-way between the top and bottom of the line's range.
+        // The axis is widened symmetrically (4.5..5.5), so y = 5 is half-way between the top and bottom of the line's range.
         Assert.That(rows[0], Is.EqualTo((p.Top + p.Bottom - LineChart.LineWidth) / 2.0).Within(1));
         Assert.That(cols, Is.EqualTo(new[] { p.Left, p.Right - 1 }), "from the left edge of the plot to the right edge");
         Assert.That(count, Is.EqualTo(LineChart.LineWidth * p.Width));

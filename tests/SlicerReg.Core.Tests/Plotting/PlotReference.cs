@@ -43,6 +43,21 @@ static class PlotReference
         return (o["width"]!.Value<int>(), o["height"]!.Value<int>(), File.ReadAllBytes(raw));
     }
 
+    /// <summary>Several PNGs decoded by one matplotlib process (CRCs and RGB asserted), keyed by path.</summary>
+    public static Dictionary<string, (int Width, int Height, byte[] Rgb)> DecodeAll(IEnumerable<string> pngs, TempFolder tmp)
+    {
+        var o = Run(new[] { "decode_many", tmp.Path }.Concat(pngs).ToArray());
+        var d = new Dictionary<string, (int, int, byte[])>();
+        foreach (var image in o["images"]!)
+        {
+            string png = image["png"]!.Value<string>()!;
+            Assert.That(image["crc_ok"]!.Value<bool>(), Is.True, $"{png}: every chunk CRC matches zlib.crc32");
+            Assert.That(image["channels"]!.Value<int>(), Is.EqualTo(3), $"{png}: RGB");
+            d[png] = (image["width"]!.Value<int>(), image["height"]!.Value<int>(), File.ReadAllBytes(image["raw"]!.Value<string>()!));
+        }
+        return d;
+    }
+
     /// <summary>The figure's canvas saved, decoded independently and equal byte for byte to what was drawn.</summary>
     public static string SaveAndCheck(Figure f, TempFolder tmp, string name)
     {

@@ -53,6 +53,21 @@ public class PngImageTests
         var (w, h, back) = PngImage.ReadRgb(png);
         Assert.That((w, h), Is.EqualTo((64, 48)));
         Assert.That(back, Is.EqualTo(rgb));
+
+        // Kinds we do not read are refused by name: greyscale and RGBA (Pillow), interlaced (IHDR flag set, CRC redone by zlib).
+        foreach (var (mode, problem) in new[] { ("L", "colour type 0"), ("RGBA", "colour type 6") })
+        {
+            string other = tmp.File($"{mode}.png");
+            ExternalTool.Check(ExternalTool.Python, "-c",
+                $"import sys, numpy as np; from PIL import Image; a = np.fromfile(sys.argv[1], np.uint8).reshape(48, 64, 3); Image.fromarray(a, 'RGB').convert('{mode}').save(sys.argv[2])",
+                tmp.File("in.raw"), other);
+            Assert.That(Assert.Throws<ImageFormatException>(() => PngImage.ReadRgb(other))!.Message, Does.Contain(problem), mode);
+        }
+        string interlaced = tmp.File("interlaced.png");
+        ExternalTool.Check(ExternalTool.Python, "-c",
+            "import sys, struct, zlib; d = bytearray(open(sys.argv[1], 'rb').read()); d[28] = 1; d[29:33] = struct.pack('>I', zlib.crc32(bytes(d[12:29])) & 0xFFFFFFFF); open(sys.argv[2], 'wb').write(d)",
+            png, interlaced);
+        Assert.That(Assert.Throws<ImageFormatException>(() => PngImage.ReadRgb(interlaced))!.Message, Does.Contain("interlaced"));
     }
 
     [Test]
