@@ -19,7 +19,7 @@ public static class MetricsTable
         foreach (var c in cases)
         {
             sb.Append(CsvField(c.CaseId));
-            foreach (var v in c.Values) sb.Append(',').Append(double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "");
+            foreach (var v in c.Values) sb.Append(',').Append(CsvNumber(v));
             sb.Append('\n');
         }
         var bytes = new UTF8Encoding(false).GetBytes(sb.ToString());
@@ -37,12 +37,7 @@ public static class MetricsTable
             rows.Add(o);
         }
         var summary = new JObject();
-        foreach (var (name, s) in MetricSummary.Of(cases))
-            summary[name] = new JObject
-            {
-                ["mean"] = Number(s.Mean), ["sd"] = Number(s.StandardDeviation), ["median"] = Number(s.Median),
-                ["min"] = Number(s.Min), ["max"] = Number(s.Max), ["n"] = s.Count, ["undefined"] = s.Excluded,
-            };
+        foreach (var (name, s) in MetricSummary.Of(cases)) summary[name] = SummaryJson(s);
         var root = new JObject { ["definitions"] = JObject.FromObject(Definitions), ["cases"] = rows, ["summary"] = summary };
         var bytes = new UTF8Encoding(false).GetBytes(root.ToString(Formatting.Indented) + "\n");
         AtomicFile.Write(path, s => s.Write(bytes));
@@ -60,8 +55,18 @@ public static class MetricsTable
         ["summary"] = "mean, sample sd (n-1), median over cases with a defined value; n = cases used, undefined = NaN cases left out",
     };
 
-    static JToken Number(double v) => double.IsFinite(v) ? new JValue(v) : JValue.CreateNull();
+    /// <summary>{"mean", "sd", "median", "min", "max", "n", "undefined"} of one metric; NaN statistics are null.</summary>
+    internal static JObject SummaryJson(MetricSummary s) => new()
+    {
+        ["mean"] = Number(s.Mean), ["sd"] = Number(s.StandardDeviation), ["median"] = Number(s.Median),
+        ["min"] = Number(s.Min), ["max"] = Number(s.Max), ["n"] = s.Count, ["undefined"] = s.Excluded,
+    };
 
-    static string CsvField(string s)
+    internal static JToken Number(double v) => double.IsFinite(v) ? new JValue(v) : JValue.CreateNull();
+
+    /// <summary>Round-trip invariant text; empty for NaN / infinity.</summary>
+    internal static string CsvNumber(double v) => double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "";
+
+    internal static string CsvField(string s)
         => s.IndexOfAny(new[] { ',', '"', '\n', '\r' }) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 }

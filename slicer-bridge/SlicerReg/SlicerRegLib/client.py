@@ -1,0 +1,256 @@
+"""A client of the SlicerReg daemon (`slicerreg serve`): submit a biplanar pair, watch progress, cancel, fetch results.
+
+    client = RegistrationClient.connect("127.0.0.1:50051")          # or "unix:/run/user/1000/slicerreg.sock"
+    result = client.register(ap_pixels, ap_view, lat_pixels, lat_view, on_progress=print)
+    result.volumes["warped_atlas"].voxels                              # [k, j, i], RAS IJK→RAS in .ijk_to_ras
+
+Every failure is a SlicerRegError whose message says what to do.
+"""
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .protocol import PROTOCOL_PACKAGE, stubs
+from .volumes import LPS_FLIP, assemble, chunks, image_header, image_pixels, volume_from_message
+
+START_HINT = ("start the daemon with `slicerreg serve --atlas ATLAS.nrrd` (TCP 127.0.0.1:50051) or "
+              "`slicerreg serve --socket PATH --atlas ATLAS.nrrd`, or press 'Start local daemon' in the SlicerReg module")
+
+
+class SlicerRegError(RuntimeError):
+    """A failure talking to the daemon, with a message meant for the user; code is the gRPC status name or None."""
+    def __init__(self, message, code=None):
+        super().__init__(message)
+        self.code = code
+
+
+class JobFailed(SlicerRegError):
+    pass
+
+
+class JobCancelled(JobFailed):
+    pass
+
+
+@dataclass
+class Progress:
+    stage: str
+    fraction: float
+    message: str
+
+
+@dataclass
+class JobEvent:
+    state: str                      # "queued", "running", "succeeded", "failed", "cancelled"
+    progress: Progress = None
+    summary: object = None          # the ResultSummary message on the final success event
+    error: tuple = None             # (gRPC code name, message) on a final failure
+
+
+@dataclass
+class RegistrationResult:
+    job_id: str
+    model: str
+    volumes: dict                   # result name → Volume (RAS, [k, j, i(, c)])
+    affine: np.ndarray              # 4×4 atlas→patient, RAS
+    message: str
+    seconds: float
+    events: list = field(default_factory=list)
+
+
+def grpc_target(address):
+    """gRPC target of "HOST:PORT", "http://HOST:PORT" or "unix:PATH" (also "unix://PATH")."""
+    a = address.strip()
+    if not a:
+        raise SlicerRegError("the daemon address is empty: give HOST:PORT (e.g. 127.0.0.1:50051) or unix:PATH")
+    if a.startswith("http://"):
+        a = a[len("http://"):]
+    if a.startswith("https://"):
+        raise SlicerRegError(f"{address}: the daemon speaks plain HTTP/2 (no TLS); use HOST:PORT or unix:PATH")
+    if a.startswith("unix:"):
+        return a  # gRPC reads unix:/abs/path, unix:///abs/path and unix:relative/path
+    if ":" not in a:
+        raise SlicerRegError(f"{address}: expected HOST:PORT (e.g. 127.0.0.1:50051) or unix:PATH")
+    return a
+
+
+def _state_name(pb, state):
+    return pb.JobState.Name(state)[len("JOB_STATE_"):].lower()
+
+
+class RegistrationClient:
+    def __init__(self, address, token=None, timeout=30.0):
+        import grpc
+        self._grpc = grpc
+        self.address, self.timeout = address, timeout
+        self.pb = stubs()
+        self.channel = grpc.insecure_channel(grpc_target(address), options=[("grpc.enable_http_proxy", 0)])
+        self.metadata = [("authorization", f"Bearer {token}")] if token else []
+        self.registration = self.pb["registration_pb2_grpc"].RegistrationStub(self.channel)
+        self.models_stub = self.pb["models_pb2_grpc"].ModelsStub(self.channel)
+
+    @classmethod
+    def connect(cls, address, token=None, timeout=30.0, wait_s=5.0):
+        """Opens a channel and checks that the daemon is there and speaks this bridge's protocol (ListModels)."""
+        client = cls(address, token, timeout)
+        try:
+            client.models(wait_s)
+        except Exception:
+            client.close()
+            raise
+        return client
+
+    def close(self):
+        self.channel.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- errors ------------------------------------------------------------------------------------------------------
+
+    def _explain(self, e, what):
+        grpc = self._grpc
+        code = e.code() if hasattr(e, "code") else None
+        detail = e.details() if hasattr(e, "details") else str(e)
+        name = code.name if code is not None else None
+        if code == grpc.StatusCode.UNAVAILABLE:
+            msg = f"cannot reach the SlicerReg daemon at {self.address} ({detail}): {START_HINT}"
+        elif code == grpc.StatusCode.DEADLINE_EXCEEDED:
+            msg = f"{what}: the daemon at {self.address} did not answer in time: is it running and reachable? ({START_HINT})"
+        elif code == grpc.StatusCode.UNIMPLEMENTED:
+            msg = (f"the server at {self.address} does not speak the SlicerReg protocol {PROTOCOL_PACKAGE} ({detail}): the daemon "
+                   "and this bridge are from different releases, or it is another gRPC service; update the one that is older "
+                   "(`slicerreg version` prints the daemon's)")
+        elif code == grpc.StatusCode.UNAUTHENTICATED:
+            msg = f"{what}: the daemon wants a token ({detail}): enter the token it was started with (--token / SLICERREG_TOKEN)"
+        else:
+            msg = f"{what}: the daemon answered {name}: {detail}"
+        return SlicerRegError(msg, name)
+
+    def _call(self, what, fn, *args, **kwargs):
+        try:
+            return fn(*args, metadata=self.metadata, **kwargs)
+        except self._grpc.RpcError as e:
+            raise self._explain(e, what) from None
+
+    # -- calls -------------------------------------------------------------------------------------------------------
+
+    def models(self, timeout=None):
+        """The daemon's model cards (ModelCard messages)."""
+        reply = self._call("list models", self.models_stub.ListModels, self.pb["models_pb2"].ListModelsRequest(),
+                           timeout=timeout or self.timeout, wait_for_ready=False)
+        return list(reply.models)
+
+    def submit(self, ap, ap_view, lat, lat_view, model="identity", options=None, results=(), client="SlicerRegLib"):
+        """Uploads the pair (pixels [row, column] or [1, row, column], views in RAS); returns (job id, queue position)."""
+        r = self.pb["registration_pb2"]
+        d = self.pb["data_pb2"]
+        ap = image_pixels(ap, ap_view, "AP image")
+        lat = image_pixels(lat, lat_view, "LAT image")
+
+        def messages():
+            yield r.SubmitRequest(header=r.SubmitHeader(model=model, options={str(k): str(v) for k, v in (options or {}).items()},
+                                                        results=list(results), client=client))
+            for role, pixels, view in (("AP", ap, ap_view), ("LAT", lat, lat_view)):
+                header, payload = image_header(pixels, view, role)
+                yield r.SubmitRequest(image=header)
+                pieces, digest = chunks(payload)
+                for off, data in pieces:
+                    yield r.SubmitRequest(chunk=d.Chunk(offset=off, data=data))
+                yield r.SubmitRequest(end=d.TransferEnd(sha256=digest))
+
+        reply = self._call("submit", self.registration.Submit, messages(), timeout=max(self.timeout, 120))
+        return reply.job_id, reply.queue_position
+
+    def watch(self, job_id, timeout=None):
+        """Yields JobEvents of a job (replayed from its start, then live) until its final result or error. The
+        underlying call is in .last_watch (call .cancel() on it to stop watching from another thread)."""
+        r = self.pb["registration_pb2"]
+        call = self._call("watch", self.registration.Watch, r.WatchRequest(job_id=job_id), timeout=timeout)
+        self.last_watch = call
+        try:
+            for e in call:
+                state = _state_name(r, e.state)
+                which = e.WhichOneof("event")
+                if which == "progress":
+                    yield JobEvent(state, progress=Progress(e.progress.stage, e.progress.fraction, e.progress.message))
+                elif which == "result":
+                    yield JobEvent(state, summary=e.result)
+                elif which == "error":
+                    code = self._grpc.StatusCode
+                    name = next((c.name for c in code if c.value[0] == e.error.code), str(e.error.code))
+                    yield JobEvent(state, error=(name, e.error.message))
+                else:
+                    yield JobEvent(state)
+        except self._grpc.RpcError as e:
+            if e.code() == self._grpc.StatusCode.CANCELLED:
+                return
+            raise self._explain(e, f"watch job {job_id}") from None
+
+    def cancel(self, job_id):
+        """Cancels a queued or running job; returns its state afterwards ("cancelled", or "succeeded" when it had finished)."""
+        r = self.pb["registration_pb2"]
+        reply = self._call(f"cancel job {job_id}", self.registration.Cancel, r.CancelRequest(job_id=job_id), timeout=self.timeout)
+        return _state_name(r, reply.state)
+
+    def fetch(self, job_id, name):
+        """One named result as a Volume (RAS, [k, j, i(, c)]); the chunked transfer is checked (offsets, length, SHA-256)."""
+        r = self.pb["registration_pb2"]
+        try:
+            stream = self.registration.FetchResult(r.FetchRequest(job_id=job_id, name=name), metadata=self.metadata,
+                                                   timeout=max(self.timeout, 300))
+            first = next(stream, None)
+            if first is None or first.WhichOneof("part") != "header":
+                raise SlicerRegError(f"fetch {name}: the daemon sent no header")
+            header = first.header
+            parts = (("chunk", p.chunk) if p.WhichOneof("part") == "chunk" else ("end", p.end.sha256) for p in stream)
+            payload = assemble(header.byte_length, parts, f"result {name}")
+        except self._grpc.RpcError as e:
+            raise self._explain(e, f"fetch {name} of job {job_id}") from None
+        return volume_from_message(header, payload)
+
+    def register(self, ap, ap_view, lat, lat_view, model="identity", options=None, results=(), on_progress=None,
+                 cancel_event=None, on_submitted=None, client="SlicerRegLib"):
+        """Submit → watch → fetch every result. on_progress(Progress) is called from this thread for each progress event;
+        setting cancel_event (a threading.Event) cancels the job on the daemon and raises JobCancelled."""
+        job_id, _ = self.submit(ap, ap_view, lat, lat_view, model, options, results, client)
+        if on_submitted:
+            on_submitted(job_id)
+        done = threading.Event()
+        if cancel_event is not None:
+            def canceller():
+                while not done.is_set():
+                    if cancel_event.wait(0.05):
+                        try:
+                            self.cancel(job_id)
+                        except SlicerRegError:
+                            pass
+                        return
+            threading.Thread(target=canceller, name="slicerreg-cancel", daemon=True).start()
+        events, summary = [], None
+        try:
+            for e in self.watch(job_id):
+                events.append(e)
+                if e.progress and on_progress:
+                    on_progress(e.progress)
+                if e.summary is not None:
+                    summary = e.summary
+                if e.error is not None:
+                    cls = JobCancelled if e.state == "cancelled" else JobFailed
+                    raise cls(f"job {job_id} {e.state}: {e.error[1]}", e.error[0])
+        finally:
+            done.set()
+        if summary is None:
+            if cancel_event is not None and cancel_event.is_set():
+                raise JobCancelled(f"job {job_id} cancelled", "CANCELLED")
+            raise JobFailed(f"job {job_id}: the watch ended without a result")
+        volumes = {info.name: self.fetch(job_id, info.name) for info in summary.results}
+        affine = np.array(summary.affine, dtype=float).reshape(4, 4) if len(summary.affine) == 16 else np.eye(4)
+        if summary.affine_coordinate_system == self.pb["data_pb2"].COORDINATE_SYSTEM_LPS:
+            affine = LPS_FLIP @ affine @ LPS_FLIP
+        return RegistrationResult(job_id, summary.model, volumes, affine, summary.message, summary.seconds, events)
+
