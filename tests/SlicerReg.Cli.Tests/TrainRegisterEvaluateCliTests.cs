@@ -26,7 +26,7 @@ public class TrainRegisterEvaluateCliTests
     [Test]
     public void TrainWritesAModelFolderAndResumeExtendsIt()
     {
-        foreach (var f in new[] { "network.json", "weights.dat", "optimizer.dat", "training.json", "loss.csv", "atlas.nrrd", "best/weights.dat" })
+        foreach (var f in new[] { "network.json", "weights.dat", "optimizer.dat", "training.json", "loss.csv", "loss_curve.png", "validation_dice.png", "atlas.nrrd", "best/weights.dat" })
             Assert.That(File.Exists(Path.Combine(_model, f)), f);
         var config = JObject.Parse(File.ReadAllText(Path.Combine(_model, "network.json")));
         Assert.That(((string)config["preset"]!, (string)config["input"]!, (long)config["seed"]!), Is.EqualTo(("tiny", "masked", 3L)));
@@ -54,6 +54,11 @@ public class TrainRegisterEvaluateCliTests
         Assert.That((warped.Size, label.Size, field.Size), Is.EqualTo((atlas.Size, atlas.Size, atlas.Size)));
         Assert.That((label.Kind, field.Kind), Is.EqualTo((VolumeKind.LabelMap, VolumeKind.DisplacementField)));
         Assert.That(File.ReadAllText(Path.Combine(outDir, "affine.tfm")), Does.StartWith("#Insight Transform File V1.0"));
+        foreach (var png in new[] { "overlay_ap.png", "overlay_lateral.png" })
+        {
+            var (w, h, _) = SlicerReg.Core.Plotting.PngImage.ReadRgb(Path.Combine(outDir, png));
+            Assert.That(w * h, Is.GreaterThan(160 * 224), $"{png} shows the whole radiograph");
+        }
         // The same subject with explicit view files gives the same result.
         string again = Path.Combine(_root, "reg2");
         (code, _, err) = SlicerRegProcess.Run("register", "--ap", Path.Combine(_data, subject, "ap_masked_drr.nrrd"), "--lat", Path.Combine(_data, subject, "lateral_masked_drr.nrrd"),
@@ -69,7 +74,12 @@ public class TrainRegisterEvaluateCliTests
         var (code, text, err) = SlicerRegProcess.Run("evaluate", "--data", _data, "--model", _model, "--out", outDir, "--split", "test");
         Assert.That(code, Is.EqualTo(0), err);
         foreach (var m in new[] { "identity", "affine", "full" }) Assert.That(text, Does.Contain(m).And.Contain("Dice"));
-        Assert.That(Directory.GetFiles(outDir), Is.Not.Empty);
+        var files = Directory.GetFiles(outDir).Select(Path.GetFileName).ToList();
+        Assert.That(files, Is.SupersetOf(new[] { "cases.csv", "summary.json", "boxplot_dice.png" }));
+        var csv = File.ReadAllLines(Path.Combine(outDir, "cases.csv"));
+        Assert.That(csv, Has.Length.EqualTo(1 + 3), "header + one row per case and method (1 test subject × 3 methods)");
+        var summary = JObject.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")));
+        Assert.That(summary.ToString(), Does.Contain("identity").And.Contain("affine").And.Contain("full"));
     }
 
     [TestCase(new[] { "train", "--preset", "tiny", "--out", "/tmp/x" }, 2, "--data DIR is required")]

@@ -18,6 +18,7 @@ public class TrainingLearningTests
 
     public static int Epochs => int.TryParse(Environment.GetEnvironmentVariable("SLICERREG_LEARNING_EPOCHS"), out var e) ? e : 6;
     public static double Lr => double.TryParse(Environment.GetEnvironmentVariable("SLICERREG_LEARNING_LR"), System.Globalization.CultureInfo.InvariantCulture, out var e) ? e : 1e-3;
+    public static int NccWindow => int.TryParse(Environment.GetEnvironmentVariable("SLICERREG_LEARNING_NCC"), out var e) ? e : 0;
     public static int Count => int.TryParse(Environment.GetEnvironmentVariable("SLICERREG_LEARNING_COUNT"), out var e) ? e : 40;
 
     [Test]
@@ -34,6 +35,7 @@ public class TrainingLearningTests
         {
             DataFolder = data, ModelFolder = model, AtlasCt = atlasCt, AtlasLabel = atlasLabel, Preset = "tiny",
             Epochs = Epochs, LearningRate = Lr, Seed = 7,
+            Network = Network.NetworkConfig.For(Network.NetworkPreset.Tiny) with { NccWindow = NccWindow },
         }, p => { if (p.ValidationDice is { } d) TestContext.Out.WriteLine($"epoch {p.Epoch}: mean train loss {p.Loss:F4}, validation Dice {d:F4} ({p.Elapsed.TotalSeconds:F0} s)"); });
         double train = clock.Elapsed.TotalSeconds;
         foreach (var h in state.History) TestContext.Out.WriteLine($"epoch {h.Epoch}: loss {h.TrainLoss:F5}, validation Dice affine {h.ValidationDiceAffine:F4}, full {h.ValidationDice:F4}, {h.Seconds:F0} s");
@@ -55,7 +57,7 @@ public class TrainingLearningTests
             full.Add(Overlap.Compute(truth, r.WarpedLabel, 1).Dice);
         }
         TestContext.Out.WriteLine($"{Count} subjects simulated in {simulate:F0} s; {state.Step} steps ({Epochs} epochs, lr {Lr}) in {train:F0} s " +
-                                  $"({1000 * train / state.Step:F0} ms/step incl. validation); best epoch {state.BestEpoch} (validation Dice {state.BestDice:F4}); test on {test.Count} in {clock.Elapsed.TotalSeconds:F0} s");
+                                  $"({1000 * train / state.Step:F0} ms/step incl. validation, NCC window {NccWindow}); best epoch {state.BestEpoch} (validation Dice {state.BestDice:F4}); test on {test.Count} in {clock.Elapsed.TotalSeconds:F0} s");
         TestContext.Out.WriteLine($"held-out mean Dice: identity {identity.Average():F4}, affine {affine.Average():F4}, full {full.Average():F4}");
         TestContext.Out.WriteLine($"per case: identity {string.Join(" ", identity.Select(d => d.ToString("F3")))}; affine {string.Join(" ", affine.Select(d => d.ToString("F3")))}; full {string.Join(" ", full.Select(d => d.ToString("F3")))}");
         Assert.That(affine.Average(), Is.GreaterThan(identity.Average() + 0.02), "the affine module improves on the unregistered atlas");

@@ -42,7 +42,7 @@ public sealed class EvaluateCommand : ICommand
         var bar = new ProgressBar("cases", quiet);
         var cases = DatasetEvaluator.Run(manifest, registrar, split, methods, (done, total, _) => bar.Report(done, total));
         Directory.CreateDirectory(outDir);
-        var written = EvaluationFiles.Write(outDir, cases);
+        var written = EvaluationReport.Write(outDir, cases);
         foreach (var m in methods)
         {
             var dice = MetricSummary.Of(cases.Where(c => c.Method == m).Select(c => c.Metrics.Dice));

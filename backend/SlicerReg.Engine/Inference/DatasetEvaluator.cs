@@ -7,9 +7,6 @@ using SlicerReg.Engine.Projection;
 
 namespace SlicerReg.Engine.Inference;
 
-/// <summary>The metrics of one case registered by one method, with the primary angles of its two views.</summary>
-public sealed record MethodMetrics(string CaseId, string Method, double ApPrimaryAngleDeg, double LateralPrimaryAngleDeg, CaseMetrics Metrics);
-
 /// <summary>
 /// Registers every subject of a dataset split with a model and scores it against its CT ground truth (paper, "Evaluation
 /// metrics"): Dice, Jaccard, ASSD, HD95 and Hausdorff of the femur label (label 1) and SSIM of the masked images (the
@@ -21,7 +18,7 @@ public static class DatasetEvaluator
     public const string Identity = "identity", Affine = "affine", Full = "full";
     public static readonly IReadOnlyList<string> Methods = new[] { Identity, Affine, Full };
 
-    public static IReadOnlyList<MethodMetrics> Run(DatasetManifest manifest, Registrar registrar, string split = "test",
+    public static IReadOnlyList<EvaluatedCase> Run(DatasetManifest manifest, Registrar registrar, string split = "test",
                                                   IReadOnlyList<string>? methods = null, Action<int, int, string>? progress = null,
                                                   CancellationToken cancel = default)
     {
@@ -36,7 +33,7 @@ public static class DatasetEvaluator
         // SSIM data range: one value for the whole study (skimage's data_range), the atlas's largest masked value.
         var ssim = new SsimOptions(Math.Max(1e-6, atlasImage.As<float>().Max()));
         bool masked = registrar.Config.Input == NetworkInputs.Masked;
-        var results = new List<MethodMetrics>();
+        var results = new List<EvaluatedCase>();
         for (int n = 0; n < subjects.Count; n++)
         {
             cancel.ThrowIfCancellationRequested();
@@ -59,7 +56,7 @@ public static class DatasetEvaluator
                     _ => (NetworkInputs.FemurLabelMap(r!.WarpedLabel), r.WarpedMaskedAtlas),
                 };
                 var metrics = CaseMetrics.Compute(s.Id, truthFemur, labels, truthImage, image, ssim, label: 1);
-                results.Add(new MethodMetrics(s.Id, m, apFiles.View.CArm.PrimaryAngleDeg, latFiles.View.CArm.PrimaryAngleDeg, metrics));
+                results.Add(new EvaluatedCase(s.Id, m, apFiles.View.CArm.PrimaryAngleDeg, latFiles.View.CArm.PrimaryAngleDeg, metrics));
             }
             progress?.Invoke(n + 1, subjects.Count, s.Id);
         }

@@ -28,10 +28,10 @@ public static class RegistrationFiles
         return written;
     }
 
-    /// <summary>The radiograph with the projected warped femur outlined; false while Core.Plotting is not yet on this branch.</summary>
+    /// <summary>The radiograph with the outline of the projected warped femur.</summary>
     static bool WriteOverlay(string path, Core.Imaging.Image2D radiograph, Core.Imaging.Image2D projected, string view)
     {
-        _ = path; _ = radiograph; _ = projected; _ = view;
-        return false;
+        Core.Plotting.RadiographOverlay.Write(path, radiograph, projected, $"{view}: registered femur (projected)");
+        return true;
     }
 }

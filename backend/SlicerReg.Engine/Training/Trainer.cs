@@ -22,7 +22,7 @@ public sealed record TrainingProgress(int Epoch, int Epochs, int StepInEpoch, in
 /// A checkpoint (weights, network.json, Adam state, training.json, loss.csv) is written atomically after every epoch and
 /// when the run is cancelled, so --resume continues exactly where it stopped.
 /// Model folder: network.json, weights.dat, optimizer.dat, training.json, atlas.nrrd, atlas_label.nrrd, loss.csv,
-/// loss_curve.png, best/ (network.json, weights.dat, training.json, atlas.nrrd, atlas_label.nrrd) — docs/training.md.
+/// loss_curve.png, validation_dice.png, best/ (network.json, weights.dat, training.json, atlas.nrrd, atlas_label.nrrd) — docs/training.md.
 /// </summary>
 public static class Trainer
 {
@@ -212,7 +212,7 @@ public static class Trainer
         });
         net.Config.Save(Path.Combine(model, RegistrationNetwork.ConfigFileName));
         LossLog.Write(Path.Combine(model, LossLog.FileName), rows);
-        TrainingPlots.WriteLossCurve(Path.Combine(model, TrainingPlots.FileName), rows.ToList());
+        TrainingPlots.Write(model, rows);
     }
 
     static void SaveBest(string model, RegistrationNetwork net, TrainingState state, Volume atlasCt, Volume atlasLabel)
