@@ -15,6 +15,7 @@ using SlicerReg.Core.IO;
 using SlicerReg.Server.Domain;
 using SlicerReg.Server.Jobs;
 using SlicerReg.Server.Services;
+using SlicerReg.Server.Simulation;
 
 namespace SlicerReg.Server;
 
@@ -84,6 +85,7 @@ public static class DaemonHost
         builder.Services.AddSingleton(catalog);
         builder.Services.AddSingleton<JobQueue>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JobQueue>());
+        builder.Services.AddSingleton<SimulationGate>();
         builder.Services.AddSingleton<TokenInterceptor>();
         builder.Services.AddGrpc(o =>
         {
@@ -92,11 +94,21 @@ public static class DaemonHost
             o.Interceptors.Add<TokenInterceptor>();
         });
         builder.Services.AddGrpcReflection();
-        builder.Services.AddGrpcHealthChecks().AddCheck("jobs", () => HealthCheckResult.Healthy());
+        // Health per service name as well as overall (""): grpc_health_probe -service slicerreg.v1.Simulation, etc.
+        builder.Services.AddGrpcHealthChecks(o =>
+            {
+                o.Services.Map("slicerreg.v1.Registration", c => c.Name == "jobs");
+                o.Services.Map("slicerreg.v1.Models", c => c.Name == "jobs");
+                o.Services.Map("slicerreg.v1.Simulation", c => c.Name == "simulation");
+            })
+            .AddCheck("jobs", () => HealthCheckResult.Healthy())
+            .AddCheck("simulation", () => HealthCheckResult.Healthy());
 
         await using var app = builder.Build();
         app.MapGrpcService<RegistrationService>();
         app.MapGrpcService<ModelsService>();
+        app.MapGrpcService<SimulationService>();
+        if (options.Diagnostics) app.MapGrpcService<DiagnosticsService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
 

@@ -18,6 +18,14 @@ public static class ChunkedTransfer
     }
 
     public static TransferEnd End(ReadOnlySpan<byte> payload) => new() { Sha256 = ByteString.CopyFrom(SHA256.HashData(payload)) };
+
+    /// <summary>A whole transfer as messages of one stream: <paramref name="header"/>, the chunks, the trailer.</summary>
+    public static IEnumerable<T> Messages<T>(T header, ReadOnlyMemory<byte> payload, Func<Chunk, T> chunk, Func<TransferEnd, T> end)
+    {
+        yield return header;
+        foreach (var c in Chunks(payload)) yield return chunk(c);
+        yield return end(End(payload.Span));
+    }
 }
 
 /// <summary>
