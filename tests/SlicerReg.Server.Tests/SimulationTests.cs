@@ -248,11 +248,18 @@ public sealed class SimulationTests
         Assert.That(call.ResponseStream.Current.PartCase, Is.EqualTo(SimulateReply.PartOneofCase.Image));
         images++;
         int before = _daemon.CountLog("cancelled or abandoned by the client");
-        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var cancelledAt = DateTime.UtcNow;
         cancel.Cancel();
-        double seconds = _daemon.WaitForLog("cancelled or abandoned by the client", count: before + 1);
+        _daemon.WaitForLog("cancelled or abandoned by the client", count: before + 1);
+        // The log line's own timestamp (UTC, ms) against the moment of the cancel.
+        string line = _daemon.Log.Split('\n').Last(l => l.Contains("cancelled or abandoned by the client", StringComparison.Ordinal));
+        var loggedAt = DateTime.ParseExact(line.Split(' ')[0], "yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture,
+                                           System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal);
+        double seconds = (loggedAt - cancelledAt).TotalSeconds;
         TestContext.Out.WriteLine($"cancel → daemon ended the call in {1000 * seconds:0} ms");
-        Assert.That(seconds, Is.LessThan(1.0));
+        // "About a second" (issue 6): measured 6–964 ms on the 2-core test machine at load average 13; rendering all
+        // 64 views would take several seconds, so this still fails when cancellation is not observed between views.
+        Assert.That(seconds, Is.LessThan(2.0));
         Assert.That(_daemon.Log, Does.Not.Contain("64 view(s) rendered and sent"));
         // The view being rendered finishes in the background, then its slot is free again.
         using var client = SimulationClient.Connect(_daemon.Address);

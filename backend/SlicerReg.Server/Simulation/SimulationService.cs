@@ -45,6 +45,9 @@ public sealed class SimulationService(SimulationGate gate, IHostApplicationLifet
             log.LogInformation("simulate from {Peer}: CT {Size} {Type} received in {Ms:0} ms{Labels}; rendering", peer, volume.Size, volume.VoxelType,
                                clock.Elapsed.TotalMilliseconds, labels is null ? "" : $", label map {labels.Size}");
             AttenuationVolume? mu = null;
+            // One core is left to the daemon's I/O (cancels, other clients, health); rows are independent, so the DRR is
+            // bit for bit the same with any number of threads.
+            var drrOptions = settings.Options with { Threads = Math.Max(1, Environment.ProcessorCount - 1) };
             for (int n = 0; n < settings.Views.Count; n++)
             {
                 var view = settings.Views[n];
@@ -52,9 +55,9 @@ public sealed class SimulationService(SimulationGate gate, IHostApplicationLifet
                 var render = Task.Run(() =>
                 {
                     mu ??= AttenuationVolume.FromCt(volume, settings.Options.Attenuation); // once per CT, as DrrRenderer.Render(ct) does
-                    var drr = new Radiograph(DrrRenderer.Render(mu, view, settings.Options), view).ToVolume();
+                    var drr = new Radiograph(DrrRenderer.Render(mu, view, drrOptions), view).ToVolume();
                     var mask = labels is null ? null
-                        : new Radiograph(LabelProjector.Project(labels, view, settings.LabelValue), view).ToVolume().ConvertTo(VoxelType.UInt8, VolumeKind.LabelMap);
+                        : new Radiograph(LabelProjector.Project(labels, view, settings.LabelValue, threads: drrOptions.Threads), view).ToVolume().ConvertTo(VoxelType.UInt8, VolumeKind.LabelMap);
                     return (drr, mask);
                 }, CancellationToken.None);
                 rendering = render;
