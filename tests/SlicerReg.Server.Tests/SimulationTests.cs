@@ -82,6 +82,23 @@ public sealed class SimulationTests
         }
     }
 
+    [Test]
+    public void DrrVerb_WithServer_ReportsTheDaemonsRefusalOrAbsence()
+    {
+        string outFile = _folder.File("refused.nrrd");
+        // The label map's float copy: refused by the daemon with its precise message, nothing written.
+        var (code, _, err) = ExternalTool.Run("dotnet", Drr("--ct", _ct.Path, "--view", "ap", "--out", outFile, "--label", _ct.Path, "--mask-out", _folder.File("m.nrrd"), "--server", _daemon.Address));
+        Assert.That(code, Is.EqualTo(1), err);
+        Assert.That(err, Does.Contain($"slicerreg drr: the daemon at {_daemon.Address} answered InvalidArgument: simulate: label map: must have an integer voxel type, got Float32"));
+        Assert.That(File.Exists(outFile), Is.False);
+        (code, _, err) = ExternalTool.Run("dotnet", Drr("--ct", _ct.Path, "--view", "ap", "--out", outFile, "--server", "127.0.0.1:1"));
+        Assert.That(code, Is.EqualTo(1), err);
+        Assert.That(err, Does.Contain("the daemon at 127.0.0.1:1 answered Unavailable"));
+        (code, _, err) = ExternalTool.Run("dotnet", Drr("--ct", _ct.Path, "--view", "ap", "--out", outFile, "--server", _daemon.Address, "--threads", "2"));
+        Assert.That(code, Is.EqualTo(2), err);
+        Assert.That(err, Does.Contain("--threads applies to local rendering"));
+    }
+
     static void AssertSameGrid(ImageGeometry a, ImageGeometry b)
     {
         Assert.That(a.Size, Is.EqualTo(b.Size));
