@@ -18,7 +18,8 @@ namespace SlicerReg.Cli.Commands;
 /// the same inputs, for one paper-sized job (atlas 192×128×192 float32, a 160×224 pair): submit → result event, and
 /// submit → every result fetched, minus the engine's own RegisterAsync. The engine is whatever <see cref="IRegistrationEngine"/>
 /// the daemon runs (today the identity placeholder, which computes nothing, so the overhead is all protocol).
-/// MB = 10^6 bytes. CPU columns count this (client) process only.
+/// MB = 10^6 bytes. On a shared machine wall time includes waiting for a core, so the transfer rows' CPU column counts both
+/// ends, this (client) process plus the daemon (its /proc utime + stime); the overhead rows' CPU column, this process only.
 /// </summary>
 public sealed class DaemonBenchmarkSection : IBenchmarkSection
 {
@@ -39,25 +40,33 @@ public sealed class DaemonBenchmarkSection : IBenchmarkSection
             using var daemon = new DaemonChild(transport == "tcp" ? new[] { "--listen", "127.0.0.1:0" } : new[] { "--socket", socket },
                                                bigPath, ctx.Log);
             using var client = RegistrationClient.Connect(daemon.Address);
-            var up = new List<double>(); var down = new List<double>(); long upBytes = 0, downBytes = 0;
+            var up = new List<double>(); var down = new List<double>(); var upCpu = new List<double>(); var downCpu = new List<double>();
+            long upBytes = 0, downBytes = 0;
             for (int n = 0; n <= runs; n++) // run 0 warms up
             {
+                double cpu0 = daemon.BothCpuMs();
                 var sw = Stopwatch.StartNew();
                 var job = client.SubmitAsync(pair.Item1, pair.Item2, IdentityEngine.ModelName, results: new[] { ResultNames.WarpedAtlas }).GetAwaiter().GetResult();
-                double upMs = sw.Elapsed.TotalMilliseconds;
+                double upMs = sw.Elapsed.TotalMilliseconds, cpu1 = daemon.BothCpuMs();
                 WaitFinished(client, job.JobId);
+                double cpu2 = daemon.BothCpuMs();
                 sw.Restart();
                 var volume = client.FetchAsync(job.JobId, ResultNames.WarpedAtlas).GetAwaiter().GetResult();
-                double downMs = sw.Elapsed.TotalMilliseconds;
+                double downMs = sw.Elapsed.TotalMilliseconds, cpu3 = daemon.BothCpuMs();
                 if (n == 0) continue;
-                up.Add(upMs); down.Add(downMs);
+                up.Add(upMs); down.Add(downMs); upCpu.Add(cpu1 - cpu0); downCpu.Add(cpu3 - cpu2);
                 upBytes = 2L * pair.Item1.Image.Pixels.Length * sizeof(float); downBytes = volume.Bytes.Length;
             }
             double upMedian = BenchCommand.Median(up.ToArray()), downMedian = BenchCommand.Median(down.ToArray());
-            rows.Add(new BenchmarkRow($"{transport}: upload 2 × 64 MiB radiographs", upMedian, runs, $"{upBytes / 1e3 / upMedian:F0} MB/s"));
-            rows.Add(new BenchmarkRow($"{transport}: download 128 MiB volume", downMedian, runs, $"{downBytes / 1e3 / downMedian:F0} MB/s"));
+            double upCpuMedian = BenchCommand.Median(upCpu.ToArray()), downCpuMedian = BenchCommand.Median(downCpu.ToArray());
+            rows.Add(new BenchmarkRow($"{transport}: upload 2 × 64 MiB radiographs", upMedian, runs,
+                                      $"{upBytes / 1e3 / upMedian:F0} MB/s; {upBytes / 1e3 / upCpuMedian:F0} MB per CPU-s (client + daemon)", upCpuMedian));
+            rows.Add(new BenchmarkRow($"{transport}: download 128 MiB volume", downMedian, runs,
+                                      $"{downBytes / 1e3 / downMedian:F0} MB/s; {downBytes / 1e3 / downCpuMedian:F0} MB per CPU-s (client + daemon)", downCpuMedian));
             summary[$"{transport} upload MB/s"] = Math.Round(upBytes / 1e3 / upMedian, 1);
             summary[$"{transport} download MB/s"] = Math.Round(downBytes / 1e3 / downMedian, 1);
+            summary[$"{transport} upload MB per CPU-second"] = Math.Round(upBytes / 1e3 / upCpuMedian, 1);
+            summary[$"{transport} download MB per CPU-second"] = Math.Round(downBytes / 1e3 / downCpuMedian, 1);
         }
 
         // Overhead over direct execution, one paper-sized job.
@@ -144,6 +153,17 @@ public sealed class DaemonBenchmarkSection : IBenchmarkSection
             }
             Address = line["listening on ".Length..];
             log.WriteLine($"daemon: benchmark daemon at {Address}");
+        }
+
+        /// <summary>CPU milliseconds used so far by this process and the daemon together (Linux; this process only elsewhere).</summary>
+        public double BothCpuMs()
+        {
+            double self = Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
+            string stat = $"/proc/{_process.Id}/stat";
+            if (!File.Exists(stat)) return self;
+            // Fields after the ")" closing the command name: state is field 3, utime 14 and stime 15, in clock ticks (100 per s on Linux).
+            var fields = File.ReadAllText(stat).Split(')')[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return self + (long.Parse(fields[11]) + long.Parse(fields[12])) * 10.0;
         }
 
         public void Dispose()
