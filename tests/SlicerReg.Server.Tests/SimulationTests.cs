@@ -287,4 +287,21 @@ public sealed class SimulationTests
         }
         Assert.That(images, Is.EqualTo(1));
     }
+
+    [Test]
+    public async Task Sigterm_DuringARender_EndsTheCall_AndTheDaemonExits()
+    {
+        using var daemon = new DaemonProcess(Array.Empty<string>());
+        var ct = VolumeFile.Read(_ct.Path);
+        var big = new CalibratedView(new Vec3(0, -1000, 0), new Vec3(0, 300, 0), new Vec3(1, 0, 0), new Vec3(0, 0, -1), 0.1, 0.1, 1024, 1024);
+        using var client = SimulationClient.Connect(daemon.Address);
+        var render = client.RenderDrrAsync(ct, Enumerable.Repeat(big, 64).ToList());
+        daemon.WaitForLog("rendering");
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        Assert.That(daemon.Terminate(), Is.EqualTo(0));
+        Assert.That(sw.Elapsed.TotalSeconds, Is.LessThan(5));
+        var e = Assert.ThrowsAsync<RpcException>(() => render);
+        Assert.That(e!.StatusCode, Is.AnyOf(StatusCode.Cancelled, StatusCode.Unavailable), e.Status.Detail);
+        Assert.That(daemon.Log, Does.Contain("cancelled by shutdown"));
+    }
 }
