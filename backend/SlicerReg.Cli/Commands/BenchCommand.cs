@@ -39,6 +39,7 @@ public sealed class BenchCommand : ICommand
     {
         new DrrBenchmarkSection(),
         new ProstBenchmarkSection(),
+        new DaemonBenchmarkSection(),
     };
 
     public string Name => "bench";
