@@ -79,7 +79,8 @@ public sealed class SimulationService(SimulationGate gate, IHostApplicationLifet
             log.LogWarning("simulate from {Peer} refused: {Message}", peer, e.Status.Detail);
             throw;
         }
-        catch (Exception e) when (ct.IsCancellationRequested && e is OperationCanceledException or IOException or InvalidOperationException or RpcException)
+        // A faulted HTTP/2 connection can surface as IOException before the call's token is cancelled (seen under load).
+        catch (Exception e) when (e is IOException || ct.IsCancellationRequested && e is OperationCanceledException or InvalidOperationException or RpcException)
         {
             bool stopping = lifetime.ApplicationStopping.IsCancellationRequested;
             log.LogWarning("simulate from {Peer} {What} after {Ms:0} ms: {Message}", peer, stopping ? "cancelled by shutdown" : "cancelled or abandoned by the client",
