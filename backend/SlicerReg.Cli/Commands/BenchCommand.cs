@@ -39,6 +39,7 @@ public sealed class BenchCommand : ICommand
     {
         new DrrBenchmarkSection(),
         new ProstBenchmarkSection(),
+        new TrainBenchmarkSection(),
         new DaemonBenchmarkSection(),
     };
 

@@ -1,6 +1,7 @@
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using SlicerReg.Core.Anatomy;
+using SlicerReg.Core.Geometry;
 using SlicerReg.Core.IO;
 
 namespace SlicerReg.Core.Population;
@@ -31,8 +32,8 @@ public sealed class DatasetManifest
 
     public JObject ToJson() => new()
     {
-        ["format"] = "slicerreg-dataset",
-        ["formatVersion"] = 1,
+        ["format"] = FormatName,
+        ["formatVersion"] = FormatVersion,
         ["settings"] = Settings,
         ["frame"] = PhantomCard.Frame,
         ["splitCounts"] = new JObject(DatasetSplit.Names.Select(n => new JProperty(n, Subjects.Count(s => s.Split == n)))),
@@ -52,6 +53,69 @@ public sealed class DatasetManifest
         })),
         ["failed"] = new JArray(Failures.Select(f => new JObject { ["id"] = f.Id, ["file"] = f.File, ["problem"] = f.Problem })),
     };
+
+    public const string FormatName = "slicerreg-dataset";
+    public const int FormatVersion = 1;
+
+    /// <summary>The folder the manifest was read from (null for one being written).</summary>
+    public string? Folder { get; private init; }
+
+    /// <summary>The absolute path of <paramref name="relative"/> (a path of the manifest) in <see cref="Folder"/>.</summary>
+    public string PathOf(string relative) => Path.Combine(Folder ?? throw new InvalidOperationException("manifest was not read from a folder"), relative);
+
+    /// <summary>Subjects of one split ("train", "validation", "test"), in manifest order.</summary>
+    public IReadOnlyList<SubjectEntry> Split(string split) => Subjects.Where(s => s.Split == split).ToList();
+
+    /// <summary>
+    /// Reads <paramref name="folder"/>/manifest.json as <see cref="Write"/> writes it. Throws <see cref="ImageFormatException"/>
+    /// naming the manifest (or the missing file) when it is absent, not JSON, of another format or version, lacks a field,
+    /// or lists a file that does not exist.
+    /// </summary>
+    public static DatasetManifest Read(string folder)
+    {
+        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"dataset folder {folder} not found");
+        string path = Path.Combine(folder, FileName);
+        if (!File.Exists(path)) throw new ImageFormatException(path, "dataset manifest not found (is this a folder written by slicerreg simulate?)");
+        JObject o;
+        try { o = JObject.Parse(File.ReadAllText(path)); }
+        catch (JsonReaderException e) { throw new ImageFormatException(path, $"not valid JSON: {e.Message}"); }
+        if ((string?)o["format"] != FormatName) throw new ImageFormatException(path, $"\"format\" must be \"{FormatName}\", got {o["format"]?.ToString() ?? "nothing"}");
+        if (o["formatVersion"]?.Type != JTokenType.Integer || (int)o["formatVersion"]! != FormatVersion)
+            throw new ImageFormatException(path, $"\"formatVersion\" must be {FormatVersion}, got {o["formatVersion"]?.ToString() ?? "nothing"}");
+        T Need<T>(JToken? parent, string key, string where) where T : JToken
+            => parent?[key] as T ?? throw new ImageFormatException(path, $"{where}: \"{key}\" is missing or of the wrong type");
+        string Text(JToken parent, string key, string where)
+            => Need<JValue>(parent, key, where).Value<string>() is { Length: > 0 } t ? t : throw new ImageFormatException(path, $"{where}: \"{key}\" is empty");
+        var manifest = new DatasetManifest { Settings = Need<JObject>(o, "settings", "manifest"), Folder = Path.GetFullPath(folder) };
+        foreach (var (token, n) in Need<JArray>(o, "subjects", "manifest").Select((t, n) => (t, n)))
+        {
+            string where = $"subject #{n}";
+            string id = Text(token, "id", where);
+            where = $"subject {id}";
+            string split = Text(token, "split", where);
+            if (!DatasetSplit.Names.Contains(split)) throw new ImageFormatException(path, $"{where}: split \"{split}\" is not one of {string.Join(", ", DatasetSplit.Names)}");
+            var files = Need<JObject>(token, "files", where);
+            var views = new List<ViewFiles>();
+            foreach (var v in Need<JArray>(token, "views", where))
+            {
+                string name = Text(v, "name", where);
+                var vf = Need<JObject>(v, "files", $"{where} view {name}");
+                var carm = new CArmGeometry
+                {
+                    PrimaryAngleDeg = Need<JValue>(v, "primaryAngle", $"{where} view {name}").Value<double>(),
+                    SecondaryAngleDeg = Need<JValue>(v, "secondaryAngle", $"{where} view {name}").Value<double>(),
+                };
+                views.Add(new ViewFiles(new DatasetView(name, carm), Text(vf, "drr", where), Text(vf, "mask", where), Text(vf, "maskedDrr", where), Text(vf, "view", where)));
+            }
+            var entry = new SubjectEntry(id, split, Text(files, "ct", where), Text(files, "label", where), views, token["source"] as JObject ?? new JObject());
+            foreach (var f in new[] { entry.Ct, entry.Label }.Concat(views.SelectMany(v => new[] { v.Drr, v.Mask, v.MaskedDrr, v.ViewJson })))
+                if (!File.Exists(Path.Combine(folder, f))) throw new ImageFormatException(Path.Combine(folder, f), $"listed for {where} in {path} but not found");
+            manifest.Subjects.Add(entry);
+        }
+        if (o["failed"] is JArray failed)
+            foreach (var f in failed) manifest.Failures.Add(new SubjectFailure((string?)f["id"] ?? "", (string?)f["file"] ?? "", (string?)f["problem"] ?? ""));
+        return manifest;
+    }
 
     public void Write(string folder)
     {

@@ -32,10 +32,11 @@ public sealed class ProgressBar
             $"[{new string('#', filled)}{new string('.', Width - filled)}] {done}/{total} {unit}  elapsed {Clock(elapsed)}  ETA {eta}");
     }
 
-    public void Report(int done, int total)
+    /// <summary>Redraws the bar; <paramref name="detail"/> (e.g. the current loss) is appended to the line.</summary>
+    public void Report(int done, int total, string? detail = null)
     {
         if (!Enabled) return;
-        _out.Write("\r" + Format(done, total, _clock.Elapsed, _unit) + "  ");
+        _out.Write("\r" + Format(done, total, _clock.Elapsed, _unit) + (detail is null ? "  " : "  " + detail + "  "));
         if (done >= total) _out.WriteLine();
         _out.Flush();
     }

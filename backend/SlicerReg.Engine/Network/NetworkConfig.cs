@@ -27,6 +27,13 @@ public sealed record NetworkConfig
     /// <summary>Local module: map the decoded beam features to the patient grid with invProST (false: resize and concatenate).</summary>
     public bool InverseProjection { get; init; } = true;
 
+    /// <summary>
+    /// What the radiograph channel carries: "masked" (the paper's input, "Datasets": DRRs masked by the projected femur
+    /// label) or "unmasked" (the whole DRR/radiograph). Training and inference read it from here so they never disagree
+    /// (<see cref="Inference.NetworkInputs"/>).
+    /// </summary>
+    public string Input { get; init; } = Inference.NetworkInputs.Masked;
+
     // ---- hyper-parameters ----
     /// <summary>Scaling-and-squaring steps (VoxelMorph default 7); 0 uses the velocity as the displacement.</summary>
     public int IntegrationSteps { get; init; } = 7;
@@ -60,6 +67,7 @@ public sealed record NetworkConfig
     {
         _ = PresetValue;
         void Require(bool ok, string problem) { if (!ok) throw new ArgumentException($"network config: {problem}"); }
+        Require(Input is Inference.NetworkInputs.Masked or Inference.NetworkInputs.Unmasked, $"input must be \"{Inference.NetworkInputs.Masked}\" or \"{Inference.NetworkInputs.Unmasked}\", got \"{Input}\"");
         Require(IntegrationSteps is >= 0 and <= 20, $"integrationSteps must be 0…20, got {IntegrationSteps}");
         Require(SamplesPerRay is >= 0 and <= 4096, $"samplesPerRay must be 0 (preset default) … 4096, got {SamplesPerRay}");
         Require(RayCopies is >= 1 and <= 64, $"rayCopies must be 1…64, got {RayCopies}");

@@ -1,0 +1,55 @@
+using SlicerReg.Core.Geometry;
+using SlicerReg.Core.Imaging;
+using SlicerReg.Core.IO;
+using SlicerReg.Core.Xray;
+using SlicerReg.Engine.Inference;
+
+namespace SlicerReg.Cli.Commands;
+
+/// <summary>
+/// `slicerreg register`: registers a trained model's atlas to an AP and a lateral radiograph and writes the warped atlas,
+/// its label map, the displacement field, the affine transform and overlays (docs/training.md).
+/// </summary>
+public sealed class RegisterCommand : ICommand
+{
+    public string Name => "register";
+    public string Summary => "register the atlas of a trained model to two calibrated radiographs";
+    public string Usage => "slicerreg register --ap AP --lat LAT [--ap-view V.json --lat-view V.json] --model MODEL --out DIR [--device cpu|cuda]";
+
+    public int Run(Arguments args, TextWriter stdout)
+    {
+        string ap = args.Option("ap") ?? throw new UsageException("--ap FILE is required");
+        string lat = args.Option("lat") ?? throw new UsageException("--lat FILE is required");
+        string? apView = args.Option("ap-view"), latView = args.Option("lat-view");
+        string model = args.Option("model") ?? throw new UsageException("--model MODEL is required");
+        string outDir = args.Option("out") ?? throw new UsageException("--out DIR is required");
+        string device = args.Option("device") ?? "cpu";
+        args.RejectUnknown();
+        if (args.Positional.Count != 0) throw new UsageException($"register takes no positional arguments (got '{args.Positional[0]}')");
+        if ((apView is null) != (latView is null)) throw new UsageException("give both --ap-view and --lat-view, or neither (the views stored in the radiograph files are used)");
+        if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any())
+            throw new IOException($"output folder {outDir} is not empty (results are written into a new or empty folder)");
+
+        var apImage = ReadRadiograph(ap, apView);
+        var latImage = ReadRadiograph(lat, latView);
+        using var registrar = Registrar.Load(model, device);
+        var result = registrar.Register(apImage, latImage);
+        var files = RegistrationFiles.Write(outDir, result);
+        stdout.WriteLine($"registered with {registrar.Folder}; wrote {string.Join(", ", files.Select(Path.GetFileName))} to {outDir}");
+        return 0;
+    }
+
+    /// <summary>A radiograph file with its stored calibration, or any single-slice image with the view of <paramref name="viewFile"/>.</summary>
+    public static Radiograph ReadRadiograph(string path, string? viewFile)
+    {
+        if (viewFile is null) return Radiograph.Read(path);
+        var view = ViewFile.Load(viewFile);
+        var v = VolumeFile.Read(path);
+        if (v.Size.K != 1 || v.Components != 1) throw new ImageFormatException(path, $"a radiograph must be one slice of one component, got {v.Size}×{v.Components}");
+        if (v.Size.I != view.Columns || v.Size.J != view.Rows)
+            throw new ImageFormatException(path, $"image is {v.Size.I} columns × {v.Size.J} rows but the view {viewFile} says {view.Columns} × {view.Rows}");
+        var pixels = new float[v.VoxelCount];
+        for (long n = 0; n < pixels.LongLength; n++) pixels[n] = (float)v.GetElement(n);
+        return new Radiograph(new Image2D(view.Columns, view.Rows, view.ColumnSpacingMm, view.RowSpacingMm, pixels), view);
+    }
+}

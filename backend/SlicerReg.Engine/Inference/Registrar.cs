@@ -1,0 +1,155 @@
+using SlicerReg.Core.Geometry;
+using SlicerReg.Core.Imaging;
+using SlicerReg.Core.Xray;
+using SlicerReg.Engine.Network;
+using SlicerReg.Engine.Projection;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SlicerReg.Engine.Inference;
+
+/// <summary>A stage of <see cref="Registrar.Register"/> and the fraction of the whole done.</summary>
+public readonly record struct RegistrationStage(string Stage, double Fraction);
+
+/// <summary>
+/// What one registration produces. Volumes lie on the atlas grid (the patient grid; paper "CT-data preprocessing"), RAS.
+/// </summary>
+public sealed record RegistrationResult
+{
+    /// <summary>The atlas CT (HU) warped by Ψ, trilinear; −1000 HU where it samples outside the atlas.</summary>
+    public required Volume WarpedAtlas { get; init; }
+    /// <summary>The atlas label map warped by Ψ (each label's indicator warped linearly, then the largest taken).</summary>
+    public required Volume WarpedLabel { get; init; }
+    /// <summary>The same two after the affine module alone (V∘T), for the paper-style comparison of the modules.</summary>
+    public required Volume AffineWarpedAtlas { get; init; }
+    public required Volume AffineWarpedLabel { get; init; }
+    /// <summary>The masked relative-attenuation atlas warped by Ψ and by T — the network's own outputs (what the loss compares).</summary>
+    public required Volume WarpedMaskedAtlas { get; init; }
+    public required Volume AffineWarpedMaskedAtlas { get; init; }
+    /// <summary>Ψ: pull-back displacement field, RAS mm in memory (LPS when written, loadable in Slicer as a grid transform).</summary>
+    public required Volume Displacement { get; init; }
+    /// <summary>T of the affine module: RAS pull-back (patient point → atlas point).</summary>
+    public required Mat4 Affine { get; init; }
+    /// <summary>The input radiographs as given, and the warped femur label projected onto them (0/1, rays that cross it).</summary>
+    public required Radiograph Ap { get; init; }
+    public required Radiograph Lateral { get; init; }
+    public required Image2D ApProjectedLabel { get; init; }
+    public required Image2D LateralProjectedLabel { get; init; }
+}
+
+/// <summary>
+/// Runs a trained model on two calibrated radiographs (paper, Fig. 1 at inference): prepares the inputs exactly as training
+/// did (<see cref="NetworkInputs"/>, the model's "input" setting), sets the network's view pair from the radiographs'
+/// calibrations, runs the network once in eval mode without gradients, and turns its outputs into volumes and files.
+/// Reusable for many registrations; not thread-safe (one call at a time).
+/// </summary>
+public sealed class Registrar : IDisposable
+{
+    readonly Device _device;
+    readonly string _folder;
+    RegistrationNetwork? _network;
+    readonly Tensor _atlas, _atlasHu;
+    readonly Tensor _atlasLabels;
+    readonly int _labelCount;
+
+    public NetworkConfig Config { get; }
+    public NetworkPreset Preset => Config.PresetValue;
+    public Volume AtlasCt { get; }
+    public Volume AtlasLabel { get; }
+    public string Folder => _folder;
+
+    Registrar(string folder, NetworkConfig config, Volume atlasCt, Volume atlasLabel, Device device)
+    {
+        _folder = folder; Config = config; AtlasCt = atlasCt; AtlasLabel = atlasLabel; _device = device;
+        config.PresetValue.CheckGrid(atlasCt.Geometry, $"atlas of the model in {folder}");
+        _atlas = NetworkInputs.MaskedVolume(atlasCt, atlasLabel, "atlas").to(device);
+        using (var hu = TensorVolume.FromVolume(atlasCt)) _atlasHu = (hu.Data + 1000).to(device); // warped as HU + 1000 so zero padding reads air
+        using (var l = TensorVolume.FromVolume(atlasLabel)) _atlasLabels = l.Data.round().to(device);
+        _labelCount = Math.Max(2, (int)_atlasLabels.max().item<float>() + 1);
+    }
+
+    /// <summary>Loads a model folder (<see cref="ModelFolder.Resolve"/>: MODEL/best when present) with its atlas, or the atlas given.</summary>
+    public static Registrar Load(string modelFolder, string device = "cpu", string? atlasCt = null, string? atlasLabel = null)
+    {
+        var dev = ComputeDevice.Select(device);
+        string folder = ModelFolder.Resolve(modelFolder);
+        var config = NetworkConfig.Load(Path.Combine(folder, RegistrationNetwork.ConfigFileName));
+        (Volume ct, Volume label) = atlasCt is null
+            ? ModelFolder.ReadAtlas(folder)
+            : (Core.IO.VolumeFile.Read(atlasCt), Core.IO.VolumeFile.Read(atlasLabel ?? throw new ArgumentException("an atlas CT needs its label map")));
+        NetworkInputs.CheckPair(ct, label, atlasCt ?? folder);
+        if (!File.Exists(Path.Combine(folder, RegistrationNetwork.WeightsFileName)))
+            throw new Core.IO.ImageFormatException(Path.Combine(folder, RegistrationNetwork.WeightsFileName), "network weights file not found");
+        return new Registrar(folder, config, ct, label, dev);
+    }
+
+    /// <summary>Registers the atlas to <paramref name="ap"/> and <paramref name="lateral"/> (their views are their calibrations).</summary>
+    public RegistrationResult Register(Radiograph ap, Radiograph lateral, Action<RegistrationStage>? progress = null, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(ap); ArgumentNullException.ThrowIfNull(lateral);
+        progress?.Invoke(new("preparing inputs", 0));
+        var apNet = NetworkInputs.ToNetworkDetector(ap, Preset, "AP radiograph");
+        var latNet = NetworkInputs.ToNetworkDetector(lateral, Preset, "lateral radiograph");
+        var views = new ViewPair(apNet.View, latNet.View);
+        cancel.ThrowIfCancellationRequested();
+        progress?.Invoke(new("loading network", 0.1));
+        if (_network is null)
+        {
+            _network = RegistrationNetwork.Load(_folder, AtlasCt.Geometry, views);
+            _network.to(_device);
+            _network.eval();
+        }
+        else _network.Views = views;
+        var net = _network;
+        cancel.ThrowIfCancellationRequested();
+        progress?.Invoke(new("running network", 0.2));
+        var grid = AtlasCt.Geometry;
+        Volume warpedAtlas, warpedLabel, affineAtlas, affineLabel, warpedMasked, affineMasked, field; Mat4 affine;
+        using (var scope = NewDisposeScope())
+        using (no_grad())
+        {
+            using var output = net.forward(_atlas, NetworkInputs.Image(apNet.Image).to(_device), NetworkInputs.Image(latNet.Image).to(_device));
+            cancel.ThrowIfCancellationRequested();
+            progress?.Invoke(new("warping the atlas", 0.6));
+            var affineField = net.Warp.AffineDisplacement(output.AffineTransform);
+            warpedAtlas = HuVolume(net.Warp.forward(_atlasHu, output.Displacement), grid);
+            affineAtlas = HuVolume(net.Warp.forward(_atlasHu, affineField), grid);
+            warpedLabel = LabelVolume(net.Warp.WarpLabels(_atlasLabels, output.Displacement, _labelCount), grid);
+            affineLabel = LabelVolume(net.Warp.WarpLabels(_atlasLabels, affineField, _labelCount), grid);
+            warpedMasked = TensorVolume.ToVolume(output.WarpedLocal, grid);
+            affineMasked = TensorVolume.ToVolume(output.WarpedAffine, grid);
+            field = TensorVolume.ToVolume(output.Displacement, grid, 0, VolumeKind.DisplacementField);
+            affine = Mat4.FromRowMajor(output.AffineTransform[0].to(ScalarType.Float64).cpu().data<double>().ToArray());
+        }
+        cancel.ThrowIfCancellationRequested();
+        progress?.Invoke(new("projecting the result", 0.8));
+        var femur = NetworkInputs.FemurLabelMap(warpedLabel);
+        var apMask = LabelProjector.Project(femur, ap.View, 1);
+        var latMask = LabelProjector.Project(femur, lateral.View, 1);
+        progress?.Invoke(new("done", 1));
+        return new RegistrationResult
+        {
+            WarpedAtlas = warpedAtlas, WarpedLabel = warpedLabel, AffineWarpedAtlas = affineAtlas, AffineWarpedLabel = affineLabel,
+            WarpedMaskedAtlas = warpedMasked, AffineWarpedMaskedAtlas = affineMasked, Displacement = field, Affine = affine,
+            Ap = ap, Lateral = lateral, ApProjectedLabel = apMask, LateralProjectedLabel = latMask,
+        };
+    }
+
+    Volume HuVolume(Tensor shifted, ImageGeometry grid)
+    {
+        using var scope = NewDisposeScope();
+        return TensorVolume.ToVolume(shifted - 1000, grid);
+    }
+
+    Volume LabelVolume(Tensor labels, ImageGeometry grid)
+    {
+        var v = TensorVolume.ToVolume(labels, grid);
+        return v.ConvertTo(VoxelType.UInt8, VolumeKind.LabelMap);
+    }
+
+    public void Dispose()
+    {
+        _network?.Dispose();
+        _atlas.Dispose(); _atlasHu.Dispose(); _atlasLabels.Dispose();
+    }
+}

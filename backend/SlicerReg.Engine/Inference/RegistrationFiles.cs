@@ -1,0 +1,37 @@
+using SlicerReg.Core.IO;
+
+namespace SlicerReg.Engine.Inference;
+
+/// <summary>
+/// The files of one registration (`slicerreg register --out DIR`, docs/training.md): warped_atlas.nrrd (HU),
+/// warped_atlas_label.nrrd, displacement_field.nrrd (Ψ, LPS, intent 1006: Slicer loads it as a grid transform),
+/// affine.tfm (ITK, the affine module's T), overlay_ap.png and overlay_lateral.png (input radiograph with the outline of
+/// the projected warped femur).
+/// </summary>
+public static class RegistrationFiles
+{
+    public const string WarpedAtlas = "warped_atlas.nrrd", WarpedLabel = "warped_atlas_label.nrrd", Displacement = "displacement_field.nrrd",
+                        Affine = "affine.tfm", OverlayAp = "overlay_ap.png", OverlayLateral = "overlay_lateral.png";
+
+    /// <summary>Writes every file into <paramref name="folder"/> (created; each file atomic) and returns their paths.</summary>
+    public static IReadOnlyList<string> Write(string folder, RegistrationResult result)
+    {
+        Directory.CreateDirectory(folder);
+        var written = new List<string>();
+        string P(string name) { var p = Path.Combine(folder, name); written.Add(p); return p; }
+        VolumeFile.Write(result.WarpedAtlas, P(WarpedAtlas));
+        VolumeFile.Write(result.WarpedLabel, P(WarpedLabel));
+        VolumeFile.Write(result.Displacement, P(Displacement));
+        ItkTransformFile.Write(P(Affine), result.Affine);
+        if (WriteOverlay(Path.Combine(folder, OverlayAp), result.Ap.Image, result.ApProjectedLabel, "AP")) written.Add(Path.Combine(folder, OverlayAp));
+        if (WriteOverlay(Path.Combine(folder, OverlayLateral), result.Lateral.Image, result.LateralProjectedLabel, "lateral")) written.Add(Path.Combine(folder, OverlayLateral));
+        return written;
+    }
+
+    /// <summary>The radiograph with the outline of the projected warped femur.</summary>
+    static bool WriteOverlay(string path, Core.Imaging.Image2D radiograph, Core.Imaging.Image2D projected, string view)
+    {
+        Core.Plotting.RadiographOverlay.Write(path, radiograph, projected, $"{view}: registered femur (projected)");
+        return true;
+    }
+}
