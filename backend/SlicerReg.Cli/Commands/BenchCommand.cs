@@ -39,6 +39,7 @@ public sealed class BenchCommand : ICommand
     {
         new DrrBenchmarkSection(),
         new ProstBenchmarkSection(),
+        new InferenceBenchmarkSection(),
         new TrainBenchmarkSection(),
         new DaemonBenchmarkSection(),
     };
@@ -106,8 +107,12 @@ public sealed class BenchCommand : ICommand
             ["machine"] = new JObject
             {
                 ["processors"] = Environment.ProcessorCount,
+                ["memoryGiB"] = Math.Round(ProcessMemory.TotalGiB(), 1),
+                ["availableMemoryGiB"] = Math.Round(ProcessMemory.AvailableGiB(), 1),
                 ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
                 ["runtime"] = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
+                ["torch"] = TorchDescription(),
+                ["slicerreg"] = SlicerReg.Client.Protocol.ProtocolRevision.ReleaseVersion,
                 ["cpu"] = CpuModel(),
                 ["loadAverage"] = LoadAverage(),
             },
@@ -116,6 +121,8 @@ public sealed class BenchCommand : ICommand
         };
         try
         {
+            var m = (JObject)report["machine"]!;
+            stdout.WriteLine($"machine: {m["cpu"]}, {m["processors"]} processors, {m["memoryGiB"]} GiB ({m["availableMemoryGiB"]} available); {m["os"]}; {m["runtime"]}; {m["torch"]}; slicerreg {m["slicerreg"]}");
             stdout.WriteLine($"load average before: {LoadAverage()} ({Environment.ProcessorCount} processors)");
             stdout.WriteLine($"{"section",-8} {"measurement",-44} {"wall ms",9} {"cpu ms",9} {"runs",5}  note (medians)");
             foreach (var section in sections)
@@ -127,7 +134,7 @@ public sealed class BenchCommand : ICommand
                 foreach (var p in summary.Properties()) stdout.WriteLine($"{section.Name,-8} {p.Name}: {p.Value.ToString(Formatting.None)}");
                 ((JObject)report["sections"]!)[section.Name] = new JObject
                 {
-                    ["rows"] = new JArray(rows.Select(r => new JObject { ["name"] = r.Name, ["medianMs"] = r.MedianMs, ["cpuMs"] = r.CpuMs, ["runs"] = r.Runs, ["note"] = r.Note })),
+                    ["rows"] = new JArray(rows.Select(r => new JObject { ["name"] = r.Name, ["medianMs"] = double.IsFinite(r.MedianMs) ? r.MedianMs : null, ["cpuMs"] = r.CpuMs, ["runs"] = r.Runs, ["note"] = r.Note })),
                     ["summary"] = summary,
                 };
             }
@@ -140,6 +147,12 @@ public sealed class BenchCommand : ICommand
             stdout.WriteLine($"wrote {json}");
         }
         return 0;
+    }
+
+    static string TorchDescription()
+    {
+        try { SlicerReg.Engine.ComputeDevice.EnsureLoaded(); return SlicerReg.Engine.ComputeDevice.Describe(); }
+        catch (InvalidOperationException e) { return e.Message; }
     }
 
     static string LoadAverage()

@@ -33,7 +33,7 @@ public sealed class DaemonBenchmarkSection : IBenchmarkSection
         string bigPath = Path.Combine(ctx.ScratchFolder, "daemon-atlas-big.nrrd");
         VolumeFile.Write(big, bigPath, new VolumeWriteOptions { Compress = false });
         big = null;
-        var pair = (Image(4096, 4096, lateral: false), Image(4096, 4096, lateral: true)); // 2 × 64 MiB
+        var pair = (BenchmarkInputs.Image(4096, 4096, lateral: false), BenchmarkInputs.Image(4096, 4096, lateral: true)); // 2 × 64 MiB
         foreach (var transport in new[] { "tcp", "unix" })
         {
             string socket = Path.Combine(ctx.ScratchFolder, "daemon.sock");
@@ -74,7 +74,7 @@ public sealed class DaemonBenchmarkSection : IBenchmarkSection
         string atlasPath = Path.Combine(ctx.ScratchFolder, "daemon-atlas-paper.nrrd");
         VolumeFile.Write(atlas, atlasPath, new VolumeWriteOptions { Compress = false });
         atlas = VolumeFile.Read(atlasPath); // as the daemon has it
-        var ap = Image(160, 224, lateral: false); var lat = Image(160, 224, lateral: true);
+        var ap = BenchmarkInputs.Image(160, 224, lateral: false); var lat = BenchmarkInputs.Image(160, 224, lateral: true);
         var engine = new IdentityEngine(atlas, null, Path.GetFileName(atlasPath));
         var request = new RegistrationRequest(ap.Image, ap.View, lat.Image, lat.View, new Dictionary<string, string>(), new HashSet<string>());
         var direct = BenchCommand.Measure(() => engine.RegisterAsync(request, new Progress<RegistrationProgress>(), CancellationToken.None).GetAwaiter().GetResult(), ctx.Runs);
@@ -116,15 +116,6 @@ public sealed class DaemonBenchmarkSection : IBenchmarkSection
         var voxels = new float[size.VoxelCount];
         for (long n = 0; n < voxels.LongLength; n++) voxels[n] = (float)(rng.NextDouble() * 2000 - 1000);
         return Volume.Create(ImageGeometry.Axial(size, new Vec3(0.664, 0.664, 1)), voxels);
-    }
-
-    static ViewImage Image(int columns, int rows, bool lateral)
-    {
-        var view = ((lateral ? ViewPresets.Lateral : ViewPresets.Ap) with { Columns = columns, Rows = rows }).ToView();
-        var rng = new Random(columns + (lateral ? 1 : 0));
-        var pixels = new float[(long)columns * rows];
-        for (long n = 0; n < pixels.LongLength; n++) pixels[n] = (float)rng.NextDouble();
-        return new ViewImage(new Image2D(columns, rows, view.ColumnSpacingMm, view.RowSpacingMm, pixels), view);
     }
 
     /// <summary>`slicerreg serve` as a child process of this one (same build), stopped with SIGTERM.</summary>

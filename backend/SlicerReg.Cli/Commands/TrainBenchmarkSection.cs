@@ -11,8 +11,8 @@ namespace SlicerReg.Cli.Commands;
 /// <summary>
 /// Training cost per preset: one training step (forward, Eq. 4 loss, backward, Adam; batch 1, as `slicerreg train`), one
 /// inference, the cost of changing the view pair between samples (generalised datasets do it every step), and the
-/// process peak working set (VmHWM). Presets run smallest first in one process, so each peak is that preset's (the peak
-/// only grows). The paper preset is timed for inference only unless SLICERREG_BENCH_PAPER_TRAINING=1: its training step
+/// process peak working set (VmHWM, reset before each preset by <see cref="ProcessMemory.ResetPeak"/> where Linux allows;
+/// presets run smallest first, so where it does not, each peak is still that preset's: the peak only grows). The paper preset is timed for inference only unless SLICERREG_BENCH_PAPER_TRAINING=1: its training step
 /// needs about the 18.7 GB the paper reports.
 /// </summary>
 public sealed class TrainBenchmarkSection : IBenchmarkSection
@@ -28,6 +28,8 @@ public sealed class TrainBenchmarkSection : IBenchmarkSection
         {
             bool training = preset != NetworkPreset.Paper || paperTraining;
             ctx.Log.WriteLine($"train    {preset.Name}: {(training ? "training step and inference" : "inference only")} …");
+            GC.Collect();
+            ProcessMemory.ResetPeak();
             var r = NetworkBenchmark.Run(preset.Name, "cpu", 1, repeats, training);
             double viewChange = ViewChangeMs(preset, repeats);
             string peak = string.Create(CultureInfo.InvariantCulture, $"process peak {r.PeakWorkingSetMiB:F0} MiB");
