@@ -30,7 +30,7 @@ public sealed class InferenceBenchmarkSection : IBenchmarkSection
         var apRadiograph = new Radiograph(ap.Image, ap.View); var latRadiograph = new Radiograph(lat.Image, lat.View);
         var rows = new List<BenchmarkRow>();
         bool peakPerPreset = true;
-        foreach (var preset in new[] { NetworkPreset.Tiny, NetworkPreset.Standard, NetworkPreset.Paper })
+        foreach (var preset in ctx.Presets)
         {
             double available = ProcessMemory.AvailableGiB();
             if (preset == NetworkPreset.Paper && available < PaperMinimumGiB)
@@ -52,14 +52,24 @@ public sealed class InferenceBenchmarkSection : IBenchmarkSection
             sw.Restart();
             registrar.Register(apRadiograph, latRadiograph);
             double firstMs = sw.Elapsed.TotalMilliseconds;
-            var t = BenchCommand.Measure(() => registrar.Register(apRadiograph, latRadiograph), runs, warmup: 0);
+            // Stage times of the last run (Registrar's progress stages, each timed to the next).
+            var stages = new List<(string Stage, double AtMs)>();
+            var t = BenchCommand.Measure(() =>
+            {
+                stages.Clear();
+                var clock = Stopwatch.StartNew();
+                registrar.Register(apRadiograph, latRadiograph, s => stages.Add((s.Stage, clock.Elapsed.TotalMilliseconds)));
+            }, runs, warmup: 0);
             double peak = ProcessMemory.PeakMiB();
+            var stageMs = new JObject();
+            for (int n = 0; n + 1 < stages.Count; n++) stageMs[stages[n].Stage] = Math.Round(stages[n + 1].AtMs - stages[n].AtMs, 1);
+            string stageText = string.Join(", ", stageMs.Properties().Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Name} {(double)p.Value:F0}")));
             rows.Add(new BenchmarkRow($"{preset.Name}: register (Registrar)", t.WallMs, runs, string.Create(CultureInfo.InvariantCulture,
-                $"peak RSS {peak:F0} MiB (before load {before:F0}); load {loadMs:F0} ms, first call {firstMs:F0} ms (builds the network for the view pair)"), t.CpuMs));
+                $"peak RSS {peak:F0} MiB (before load {before:F0}); load {loadMs:F0} ms, first call {firstMs:F0} ms (builds the network); stages ms: {stageText}"), t.CpuMs));
             summary[preset.Name] = new JObject
             {
                 ["registerMs"] = Math.Round(t.WallMs, 2), ["registerCpuMs"] = Math.Round(t.CpuMs, 2), ["loadMs"] = Math.Round(loadMs, 1),
-                ["firstCallMs"] = Math.Round(firstMs, 1), ["peakRssMiB"] = Math.Round(peak, 1), ["rssBeforeLoadMiB"] = Math.Round(before, 1),
+                ["firstCallMs"] = Math.Round(firstMs, 1), ["stageMs"] = stageMs, ["peakRssMiB"] = Math.Round(peak, 1), ["rssBeforeLoadMiB"] = Math.Round(before, 1),
                 ["volume"] = preset.VolumeSize.ToString(), ["detector"] = $"{preset.RadiographColumns}x{preset.RadiographRows}",
             };
         }

@@ -24,7 +24,7 @@ public sealed class TrainBenchmarkSection : IBenchmarkSection
         int repeats = Math.Max(1, Math.Min(ctx.Runs, 3));
         bool paperTraining = Environment.GetEnvironmentVariable("SLICERREG_BENCH_PAPER_TRAINING") == "1";
         var rows = new List<BenchmarkRow>();
-        foreach (var preset in new[] { NetworkPreset.Tiny, NetworkPreset.Standard, NetworkPreset.Paper })
+        foreach (var preset in ctx.Presets)
         {
             bool training = preset != NetworkPreset.Paper || paperTraining;
             ctx.Log.WriteLine($"train    {preset.Name}: {(training ? "training step and inference" : "inference only")} …");
