@@ -154,6 +154,42 @@ public class NetworkEngineTests
         Assert.That(shipped.Message, Does.Contain("tiny network"));
     }
 
+    /// <summary>
+    /// A cancel during the forward pass ends the job at once (the pass finishes in the background and holds the model's
+    /// turn until then); the next job then runs normally. If a job finishes before the cancel arrives, another is tried.
+    /// </summary>
+    [Test]
+    public async Task CancelDuringTheForwardPass_EndsTheJobWithinASecond_AndTheModelKeepsServing()
+    {
+        using var client = _daemon.Client();
+        var ap = Read(_ap); var lat = Read(_lat);
+        for (int attempt = 0; attempt < 5; attempt++)
+        {
+            var reply = await client.SubmitAsync(ap, lat, "tiny-untrained");
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            double cancelledAt = double.NaN;
+            JobEvent? last = null;
+            await foreach (var e in client.WatchAsync(reply.JobId))
+            {
+                last = e;
+                if (e.EventCase == JobEvent.EventOneofCase.Progress && e.Progress.Stage == "running network" && double.IsNaN(cancelledAt))
+                {
+                    cancelledAt = clock.Elapsed.TotalMilliseconds;
+                    await client.CancelAsync(reply.JobId);
+                }
+            }
+            double ended = clock.Elapsed.TotalMilliseconds - cancelledAt;
+            if (last!.State == JobState.Succeeded) continue; // finished before the cancel: try again
+            Assert.That(last.State, Is.EqualTo(JobState.Cancelled), last.Error?.Message);
+            TestContext.Out.WriteLine($"attempt {attempt}: cancelled {ended:F0} ms after the cancel was sent");
+            Assert.That(ended, Is.LessThan(1000));
+            var (_, summary, _) = await Run(client, "tiny-untrained", ap, lat);
+            Assert.That(summary.Results, Has.Count.EqualTo(5), "the next job runs once the abandoned pass has finished");
+            return;
+        }
+        Assert.Fail("every job finished before its cancel arrived");
+    }
+
     [Test]
     public async Task UnusableRadiographs_FailTheJobNamingTheImage()
     {
