@@ -21,7 +21,7 @@ namespace SlicerReg.Server.Tests;
 /// The network engine in the real daemon. Nothing is trained: a real tiny network, untrained, is saved with a fixed seed
 /// (and initial weights large enough that its affine and its field visibly move the atlas, so the comparisons can fail)
 /// into model folders; `slicerreg serve --models` loads them. A job's results must be identical, voxel for voxel, to what
-/// `slicerreg register` run as a separate process writes for the same DRR files.
+/// `slicerreg register` run as a separate process writes for the same DRR files (and `register --server` must write the same files).
 /// </summary>
 [NonParallelizable]
 public class NetworkEngineTests
@@ -102,6 +102,15 @@ public class NetworkEngineTests
         var tfm = ItkTransformFile.Read(Path.Combine(outDir, RegistrationFiles.Affine)).ToRowMajor();
         Assert.That(summary.AffineCoordinateSystem, Is.EqualTo(CoordinateSystem.Ras));
         Assert.That(summary.Affine.ToArray(), Is.EqualTo(tfm).Within(1e-12));
+
+        // `register --server` writes the very files `register` writes, byte for byte (overlay PNGs included).
+        string remoteDir = _folder.File("register-server-out");
+        ExternalTool.Check("dotnet", DaemonProcess.CliDll, "register", "--server", _daemon.Address, "--ap", _ap, "--lat", _lat, "--model", "tiny-untrained", "--out", remoteDir);
+        var local = Directory.GetFiles(outDir).Select(Path.GetFileName).Order().ToArray();
+        Assert.That(Directory.GetFiles(remoteDir).Select(Path.GetFileName).Order(), Is.EqualTo(local));
+        Assert.That(local, Has.Length.EqualTo(6));
+        foreach (var file in local)
+            Assert.That(File.ReadAllBytes(Path.Combine(remoteDir, file!)).SequenceEqual(File.ReadAllBytes(Path.Combine(outDir, file!))), $"register --server: {file} equals register's");
 
         // The untrained network moves the atlas (else the comparison above would be trivial).
         var field = VolumeFile.Read(Path.Combine(outDir, RegistrationFiles.Displacement)).As<float>();

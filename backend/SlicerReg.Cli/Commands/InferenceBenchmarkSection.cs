@@ -43,9 +43,8 @@ public sealed class InferenceBenchmarkSection : IBenchmarkSection
             ctx.Log.WriteLine($"inference {preset.Name}: untrained network, Registrar …");
             string model = BenchmarkInputs.UntrainedModel(preset, ctx.ScratchFolder);
             var (ct, label) = ShippedAtlas.Find(preset.Name);
-            GC.Collect(); GC.WaitForPendingFinalizers();
-            double before = ProcessMemory.ResidentMiB();
             peakPerPreset &= ProcessMemory.ResetPeak();
+            double before = ProcessMemory.ResidentMiB();
             var sw = Stopwatch.StartNew();
             using var registrar = Registrar.Load(model, "cpu", ct, label);
             double loadMs = sw.Elapsed.TotalMilliseconds;

@@ -12,9 +12,18 @@ public static class ProcessMemory
     public static double ResidentMiB() => StatusKiB("VmRSS") / 1024.0;
     public static double PeakMiB() => StatusKiB("VmHWM") / 1024.0;
 
-    /// <summary>Makes the peak the current resident size; false where the kernel does not allow it (the peak then only grows).</summary>
+    [System.Runtime.InteropServices.DllImport("libc")]
+    static extern int malloc_trim(nuint pad);
+
+    /// <summary>
+    /// Gives freed memory back to the system first (a full GC, then glibc's malloc_trim: libtorch's freed tensors otherwise
+    /// stay resident in malloc's arenas and count in the next step's peak), then makes the peak the current resident size.
+    /// False where the kernel does not allow the reset (the peak then only grows).
+    /// </summary>
     public static bool ResetPeak()
     {
+        GC.Collect(); GC.WaitForPendingFinalizers();
+        if (OperatingSystem.IsLinux()) try { malloc_trim(0); } catch (EntryPointNotFoundException) { } catch (DllNotFoundException) { }
         try { File.WriteAllText("/proc/self/clear_refs", "5"); return true; }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }

@@ -28,11 +28,10 @@ public sealed class TrainBenchmarkSection : IBenchmarkSection
         {
             bool training = preset != NetworkPreset.Paper || paperTraining;
             ctx.Log.WriteLine($"train    {preset.Name}: {(training ? "training step and inference" : "inference only")} …");
-            GC.Collect();
             ProcessMemory.ResetPeak();
             var r = NetworkBenchmark.Run(preset.Name, "cpu", 1, repeats, training);
             double viewChange = ViewChangeMs(preset, repeats);
-            string peak = string.Create(CultureInfo.InvariantCulture, $"process peak {r.PeakWorkingSetMiB:F0} MiB");
+            string peak = string.Create(CultureInfo.InvariantCulture, $"process peak {r.PeakWorkingSetMiB:F0} MiB (before {r.WorkingSetBeforeMiB:F0})");
             if (training)
                 rows.Add(new BenchmarkRow($"{preset.Name}: training step", r.ForwardMs + r.BackwardMs + r.OptimiserMs, repeats,
                     string.Create(CultureInfo.InvariantCulture, $"forward+loss {r.ForwardMs:F0}, backward {r.BackwardMs:F0}, Adam {r.OptimiserMs:F0} ms; {r.Weights} weights; {peak}")));
