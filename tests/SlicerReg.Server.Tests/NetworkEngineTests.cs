@@ -98,19 +98,21 @@ public class NetworkEngineTests
             Assert.That(ours.Geometry.ApproximatelyEquals(theirs.Geometry), name + ": grid");
             Assert.That(ours.Bytes.SequenceEqual(theirs.Bytes), $"{name}: every voxel bitwise equal");
         }
-        // The affine: summary (RAS, pull-back) against affine.tfm (ITK, LPS); the file stores 17 significant digits.
-        var tfm = ItkTransformFile.Read(Path.Combine(outDir, RegistrationFiles.Affine)).ToRowMajor();
+        // The affine: the summary's (RAS, atlas → patient) is the inverse of affine.tfm's pull-back T (ITK, LPS in the file).
+        var tfm = ItkTransformFile.Read(Path.Combine(outDir, RegistrationFiles.Affine));
         Assert.That(summary.AffineCoordinateSystem, Is.EqualTo(CoordinateSystem.Ras));
-        Assert.That(summary.Affine.ToArray(), Is.EqualTo(tfm).Within(1e-12));
+        Assert.That(summary.Affine.ToArray(), Is.EqualTo(tfm.Inverse().ToRowMajor()).Within(1e-12));
 
-        // `register --server` writes the very files `register` writes, byte for byte (overlay PNGs included).
+        // `register --server` writes the very files `register` writes: byte for byte (overlay PNGs included), but affine.tfm,
+        // whose T travels inverted (atlas → patient) and is inverted back: equal to rounding.
         string remoteDir = _folder.File("register-server-out");
         ExternalTool.Check("dotnet", DaemonProcess.CliDll, "register", "--server", _daemon.Address, "--ap", _ap, "--lat", _lat, "--model", "tiny-untrained", "--out", remoteDir);
         var local = Directory.GetFiles(outDir).Select(Path.GetFileName).Order().ToArray();
         Assert.That(Directory.GetFiles(remoteDir).Select(Path.GetFileName).Order(), Is.EqualTo(local));
         Assert.That(local, Has.Length.EqualTo(6));
-        foreach (var file in local)
+        foreach (var file in local.Where(f => f != RegistrationFiles.Affine))
             Assert.That(File.ReadAllBytes(Path.Combine(remoteDir, file!)).SequenceEqual(File.ReadAllBytes(Path.Combine(outDir, file!))), $"register --server: {file} equals register's");
+        Assert.That(ItkTransformFile.Read(Path.Combine(remoteDir, RegistrationFiles.Affine)).ToRowMajor(), Is.EqualTo(tfm.ToRowMajor()).Within(1e-12));
 
         // The untrained network moves the atlas (else the comparison above would be trivial).
         var field = VolumeFile.Read(Path.Combine(outDir, RegistrationFiles.Displacement)).As<float>();
@@ -149,7 +151,7 @@ public class NetworkEngineTests
         Assert.That(cards.Keys, Is.EquivalentTo(new[] { "identity", "tiny-untrained", "uses-shipped-atlas", "no-weights" }));
         var own = cards["tiny-untrained"];
         Assert.That(own.Available, Is.True);
-        Assert.That(own.Summary, Does.StartWith("tiny registration network (Van Houtte et al. 2022), no training record"));
+        Assert.That(own.Summary, Does.StartWith("tiny registration network (Van Houtte et al. 2022), masked radiographs, no training record"));
         Assert.That(own.Results, Is.EquivalentTo(new[] { "warped_atlas", "warped_labels", "displacement_field", "overlay_ap", "overlay_lateral" }));
         Assert.That(own.Atlas.Shape, Is.EqualTo(new[] { NetworkPreset.Tiny.VolumeSize.I, NetworkPreset.Tiny.VolumeSize.J, NetworkPreset.Tiny.VolumeSize.K }));
         Assert.That(cards["uses-shipped-atlas"].Available, Is.True);

@@ -14,8 +14,9 @@ namespace SlicerReg.Cli.Commands;
 /// <summary>
 /// `slicerreg register --server ADDR --model NAME`: the same verb on a running daemon (docs/daemon.md). Uploads the pair,
 /// prints the job's progress, and writes the files local `register` writes (<see cref="RegistrationFiles"/>) from the
-/// daemon's results: the volumes as fetched, affine.tfm from the result's affine, the overlay PNGs drawn from the
-/// overlay_* masks over the radiographs given — so both ways give the same files for the same model.
+/// daemon's results: the volumes as fetched, affine.tfm from the result's affine (inverted back to the pull-back T), the
+/// overlay PNGs drawn from the overlay_* masks over the radiographs given — so both ways give the same files for the same
+/// model (affine.tfm equal to rounding: T is inverted twice).
 /// </summary>
 public static class RemoteRegistration
 {
@@ -45,7 +46,8 @@ public static class RemoteRegistration
             VolumeFile.Write(Fetch(ResultNames.WarpedAtlas), P(RegistrationFiles.WarpedAtlas));
             VolumeFile.Write(Fetch(ResultNames.WarpedLabels), P(RegistrationFiles.WarpedLabel));
             VolumeFile.Write(Fetch(ResultNames.DisplacementField), P(RegistrationFiles.Displacement));
-            ItkTransformFile.Write(P(RegistrationFiles.Affine), Mat4.FromRowMajor(summary.Affine.ToArray()));
+            // The protocol's affine is atlas → patient; affine.tfm holds the pull-back T (its inverse), as `register` writes it.
+            ItkTransformFile.Write(P(RegistrationFiles.Affine), Mat4.FromRowMajor(summary.Affine.ToArray()).Inverse());
             RegistrationFiles.WriteOverlay(P(RegistrationFiles.OverlayAp), ap.Image, Mask(Fetch(ResultNames.OverlayAp)), "AP");
             RegistrationFiles.WriteOverlay(P(RegistrationFiles.OverlayLateral), lateral.Image, Mask(Fetch(ResultNames.OverlayLateral)), "lateral");
             stdout.WriteLine($"job {job} on {server}: {summary.Message} ({summary.Seconds:0.00} s)");

@@ -40,8 +40,8 @@ public sealed record RegistrationRequest(
 public readonly record struct RegistrationProgress(string Stage, double Fraction, string Message);
 
 /// <summary>
-/// Named result volumes (RAS, in memory), the affine T (RAS, pull-back like the displacement field: patient point → the
-/// atlas point resampled there; what `register` writes to affine.tfm), and a sentence saying what was done.
+/// Named result volumes (RAS, in memory), the atlas→patient affine (RAS: an atlas point → the patient point it lands on;
+/// the inverse of the pull-back T that `register` writes to affine.tfm), and a sentence saying what was done.
 /// </summary>
 public sealed record RegistrationResult(IReadOnlyDictionary<string, Volume> Volumes, Mat4 AffineRas, string Message);
 

@@ -95,14 +95,14 @@ public sealed class ModelCatalog : IDisposable
             string atlasName = ownAtlas ? Path.Combine(Path.GetFileName(resolved), ModelFolder.AtlasFileName) : $"atlas/{config.Preset}/{ShippedAtlas.CtFileName}";
             var preset = registrar.Preset;
             string trained = TrainingSummary(resolved);
-            string summary = (string?)card?["summary"] ?? $"{preset.Name} registration network (Van Houtte et al. 2022), {trained}";
+            string summary = (string?)card?["summary"] ?? $"{preset.Name} registration network (Van Houtte et al. 2022), {config.Input} radiographs, {trained}";
             string description = (string?)card?["description"] ??
                 $"Registers the atlas ({atlasName}, {preset.VolumeSize} voxels) to an AP and a lateral radiograph with the network in {resolved}: " +
                 $"an affine module, then a local module (stationary velocity field, scaling and squaring). Preset {preset.Name}: radiographs are " +
                 $"block-averaged onto {preset.RadiographColumns}×{preset.RadiographRows} pixels, so their size must be a whole multiple of that; input " +
                 $"{config.Input} ({(config.Input == NetworkInputs.Masked ? "radiographs masked to the femur, as in training" : "whole radiographs")}), " +
                 "attenuation images (bone bright). Results: the warped atlas (HU), its warped label map, the displacement field (pull-back, mm), " +
-                $"the affine T, and the warped femur projected through each view (overlay_ap, overlay_lateral). {trained}.";
+                $"the affine (atlas → patient), and the warped femur projected through each view (overlay_ap, overlay_lateral). {trained}.";
             return new NetworkEngine(name, registrar, summary, description, atlasName);
         }
         catch { registrar.Dispose(); throw; }

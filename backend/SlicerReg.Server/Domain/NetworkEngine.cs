@@ -62,7 +62,8 @@ public sealed class NetworkEngine : IRegistrationEngine, IDisposable
         if (Want(ResultNames.DisplacementField)) volumes[ResultNames.DisplacementField] = r.Displacement;
         if (Want(ResultNames.OverlayAp)) volumes[ResultNames.OverlayAp] = Overlay(r.ApProjectedLabel, r.Ap.View);
         if (Want(ResultNames.OverlayLateral)) volumes[ResultNames.OverlayLateral] = Overlay(r.LateralProjectedLabel, r.Lateral.View);
-        return new RegistrationResult(volumes, r.Affine,
+        // The protocol's affine is atlas → patient; the network's T is pull-back (patient → atlas point), hence T⁻¹.
+        return new RegistrationResult(volumes, r.Affine.Inverse(),
             $"registered with the {_registrar.Preset.Name} network in {_registrar.Folder} (Van Houtte et al. 2022: affine module, then local module)");
     }
 
