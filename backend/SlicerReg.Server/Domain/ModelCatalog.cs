@@ -41,11 +41,15 @@ public sealed class ModelCatalog : IDisposable
             var folders = single ? new[] { modelsDir } : Directory.EnumerateDirectories(modelsDir).Where(IsModelFolder).Order(StringComparer.Ordinal).ToArray();
             foreach (var folder in folders)
             {
-                var card = ReadCard(Path.Combine(folder, CardFileName));
+                JObject? card = null;
+                string? cardError = null;
+                try { card = ReadCard(Path.Combine(folder, CardFileName)); }
+                catch (ArgumentException e) { cardError = e.Message; }
                 string name = (string?)card?["name"] ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
                 Claim(name, folder);
                 try
                 {
+                    if (cardError != null) throw new ArgumentException(cardError);
                     var engine = Open(folder, name, card, device);
                     loaded[name] = engine;
                     log?.Invoke($"model '{name}': {engine.Card.Summary} (loaded from {engine.Folder})");
@@ -60,8 +64,11 @@ public sealed class ModelCatalog : IDisposable
             if (!single)
                 foreach (var file in Directory.EnumerateFiles(modelsDir, "*.json").Order(StringComparer.Ordinal))
                 {
-                    var o = ReadCard(file)!;
-                    string name = (string?)o["name"] ?? throw new ArgumentException($"model card {file}: missing \"name\"");
+                    // Anything else there (an index, notes) must not stop the daemon: said in the log and skipped.
+                    JObject o;
+                    try { o = ReadCard(file)!; }
+                    catch (ArgumentException e) { log?.Invoke($"{e.Message}: ignored"); continue; }
+                    if ((string?)o["name"] is not { } name) { log?.Invoke($"{file}: not a model card (no \"name\"): ignored"); continue; }
                     Claim(name, file);
                     listed.Add((new EngineCard(name, (string?)o["summary"] ?? "", (string?)o["description"] ?? "", Array.Empty<string>(), Array.Empty<string>()),
                                 $"only a model card: no model folder (network.json + weights.dat) named '{name}' in {modelsDir}"));
