@@ -50,6 +50,7 @@ public class NetworkEngineTests
         }
         string broken = Directory.CreateDirectory(Path.Combine(_models, "no-weights")).FullName;
         config.Save(Path.Combine(broken, RegistrationNetwork.ConfigFileName));
+        File.WriteAllText(Path.Combine(_models, "notes.json"), """{"about": "not a model card: no name"}"""); // ignored, logged
         // Radiographs made by `slicerreg drr` (160×224, a multiple of the tiny network's 40×56 detector) carrying their views.
         _ap = _folder.File("ap.nrrd"); _lat = _folder.File("lat.nrrd");
         ExternalTool.Check("dotnet", DaemonProcess.CliDll, "drr", "--ct", ctPath, "--view", "ap", "--out", _ap);
@@ -148,7 +149,8 @@ public class NetworkEngineTests
         Assert.That(reply.ProtocolVersion, Is.EqualTo(ProtocolRevision.Current));
         Assert.That(reply.DaemonVersion, Is.EqualTo(ProtocolRevision.ReleaseVersion).And.Not.Empty);
         var cards = reply.Models.ToDictionary(m => m.Name);
-        Assert.That(cards.Keys, Is.EquivalentTo(new[] { "identity", "tiny-untrained", "uses-shipped-atlas", "no-weights" }));
+        Assert.That(cards.Keys, Is.EquivalentTo(new[] { "identity", "tiny-untrained", "uses-shipped-atlas", "no-weights" }), "notes.json is not a card");
+        Assert.That(_daemon.Log, Does.Contain("notes.json: not a model card (no \"name\"): ignored"));
         var own = cards["tiny-untrained"];
         Assert.That(own.Available, Is.True);
         Assert.That(own.Summary, Does.StartWith("tiny registration network (Van Houtte et al. 2022), masked radiographs, no training record"));
