@@ -17,15 +17,29 @@ public sealed record ViewImage(Image2D Image, CalibratedView View);
 /// Failures surface as <see cref="RpcException"/> (the daemon's status and message) or, for a corrupt download,
 /// as <see cref="ProtocolException"/>.
 /// </summary>
-public sealed class RegistrationClient(GrpcChannel channel) : IDisposable
+public sealed class RegistrationClient(GrpcChannel channel, string? address = null) : IDisposable
 {
     readonly Registration.RegistrationClient _registration = new(channel);
     readonly Models.ModelsClient _models = new(channel);
 
-    public static RegistrationClient Connect(string address, string? token = null) => new(SlicerRegChannel.Open(address, token));
+    public static RegistrationClient Connect(string address, string? token = null) => new(SlicerRegChannel.Open(address, token), address);
+
+    /// <summary>The daemon's address as given (for messages).</summary>
+    public string Address => address ?? channel.Target;
 
     public async Task<IReadOnlyList<ModelCard>> ListModelsAsync(CancellationToken ct = default)
         => (await _models.ListModelsAsync(new ListModelsRequest(), cancellationToken: ct)).Models;
+
+    /// <summary>
+    /// What a client calls first: the daemon's models, release and protocol revision, checked against this client's
+    /// (<see cref="ProtocolRevision.Check"/>: a <see cref="ProtocolException"/> naming both versions when the daemon is too old).
+    /// </summary>
+    public async Task<ListModelsReply> CheckDaemonAsync(CancellationToken ct = default)
+    {
+        var reply = await _models.ListModelsAsync(new ListModelsRequest(), cancellationToken: ct);
+        ProtocolRevision.Check(reply, Address);
+        return reply;
+    }
 
     /// <summary>Uploads the pair and returns the queued job's id.</summary>
     public async Task<SubmitReply> SubmitAsync(ViewImage ap, ViewImage lat, string model, IReadOnlyDictionary<string, string>? options = null,

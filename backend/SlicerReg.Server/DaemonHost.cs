@@ -53,7 +53,11 @@ public static class DaemonHost
             if (!labels.Geometry.ApproximatelyEquals(atlas.Geometry)) throw new ArgumentException($"--atlas-labels {options.AtlasLabelsFile}: its grid differs from the atlas's ({labels.Geometry} vs {atlas.Geometry})");
             if (labels.Kind != VolumeKind.LabelMap) labels = labels.VoxelType.IsInteger() && labels.Components == 1 ? labels.ConvertTo(labels.VoxelType, VolumeKind.LabelMap) : throw new ArgumentException($"--atlas-labels {options.AtlasLabelsFile}: not an integer single-component volume");
         }
-        var catalog = new ModelCatalog(new IRegistrationEngine[] { new IdentityEngine(atlas, labels, options.AtlasFile is null ? null : Path.GetFileName(options.AtlasFile)) }, options.ModelsDir);
+        // Network models are loaded here, once, before the daemon listens: a model that cannot be loaded is listed as
+        // unavailable with the reason rather than failing its first job.
+        var modelLines = new List<string>();
+        using var catalog = new ModelCatalog(new IRegistrationEngine[] { new IdentityEngine(atlas, labels, options.AtlasFile is null ? null : Path.GetFileName(options.AtlasFile)) },
+                                             options.ModelsDir, options.Device, modelLines.Add);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = Array.Empty<string>(), ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
@@ -128,8 +132,10 @@ public static class DaemonHost
             await app.StartAsync(stop);
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? Array.Empty<string>();
             string address = options.Socket != null ? "unix:" + Path.GetFullPath(options.Socket) : addresses.FirstOrDefault() ?? options.Listen!;
-            log.LogInformation("slicerreg daemon listening on {Address} (device {Device}, atlas {Atlas}, token {Token})",
-                address, options.Device, options.AtlasFile ?? "none", options.Token is null ? "not required" : "required");
+            log.LogInformation("slicerreg daemon {Version} (protocol revision {Protocol}) listening on {Address} (device {Device}, atlas {Atlas}, models {Models}, token {Token})",
+                ProtocolRevision.ReleaseVersion, ProtocolRevision.Current, address, options.Device, options.AtlasFile ?? "none", options.ModelsDir ?? "none",
+                options.Token is null ? "not required" : "required");
+            foreach (var line in modelLines) log.LogInformation("{Model}", line);
             stdout.WriteLine($"listening on {address}");
             stdout.Flush();
             await app.WaitForShutdownAsync(stop);

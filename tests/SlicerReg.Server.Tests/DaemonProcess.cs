@@ -30,11 +30,13 @@ public sealed class DaemonProcess : IDisposable
         }
     }
 
-    /// <param name="args">serve arguments; "--listen 127.0.0.1:0" is added unless --listen or --socket is given.</param>
+    /// <param name="args">serve arguments; "--listen 127.0.0.1:0" is added unless --listen or --socket is given, "--models none" unless --models is.</param>
     public DaemonProcess(IEnumerable<string> args, IDictionary<string, string>? environment = null, string? token = null)
     {
         var list = args.ToList();
         if (!list.Contains("--listen") && !list.Contains("--socket")) list.InsertRange(0, new[] { "--listen", "127.0.0.1:0" });
+        // Not the repository's shipped models (serve's default): each test says which models its daemon has.
+        if (!list.Contains("--models")) list.AddRange(new[] { "--models", "none" });
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(CliDll); psi.ArgumentList.Add("serve");
         foreach (var a in list) psi.ArgumentList.Add(a);

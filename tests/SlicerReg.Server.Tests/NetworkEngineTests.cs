@@ -1,72 +1,218 @@
+using Grpc.Core;
 using SlicerReg.Client;
+using SlicerReg.Client.Protocol;
 using SlicerReg.Core.Anatomy;
 using SlicerReg.Core.Geometry;
+using SlicerReg.Core.Imaging;
 using SlicerReg.Core.IO;
-using SlicerReg.Core.Population;
 using SlicerReg.Core.Xray;
+using SlicerReg.Engine;
+using SlicerReg.Engine.Inference;
+using SlicerReg.Engine.Network;
 using SlicerReg.Protocol.V1;
-using SlicerReg.Tests.Common;
 using VolumeKind = SlicerReg.Core.Imaging.VolumeKind;
+using VoxelType = SlicerReg.Core.Imaging.VoxelType;
+using CoordinateSystem = SlicerReg.Protocol.V1.CoordinateSystem;
+using SlicerReg.Tests.Common;
 
 namespace SlicerReg.Server.Tests;
 
 /// <summary>
-/// A trained-model folder in --models DIR becomes a runnable model of the real daemon (NetworkEngine over the Registrar):
-/// listed as available, and a submitted pair of simulated DRRs comes back as the warped atlas, labels and field. The model
-/// is made by the CLI (`simulate`, then `train` for one step at lr 10⁻¹²: in effect the untrained network, affine ≈ identity,
-/// Ψ ≈ 0), so the atlas must come back essentially unchanged.
+/// The network engine in the real daemon. Nothing is trained: a real tiny network, untrained, is saved with a fixed seed
+/// (and initial weights large enough that its affine and its field visibly move the atlas, so the comparisons can fail)
+/// into model folders; `slicerreg serve --models` loads them. A job's results must be identical, voxel for voxel, to what
+/// `slicerreg register` run as a separate process writes for the same DRR files (and `register --server` must write the same files).
 /// </summary>
-[TestFixture, NonParallelizable]
-public sealed class NetworkEngineTests
+[NonParallelizable]
+public class NetworkEngineTests
 {
     TempFolder _folder = null!;
     DaemonProcess _daemon = null!;
-    Radiograph _ap = null!, _lat = null!;
+    string _models = null!, _ap = null!, _lat = null!;
 
     [OneTimeSetUp]
     public void Start()
     {
+        ComputeDevice.EnsureLoaded();
         _folder = new TempFolder();
-        string models = _folder.File("models"), model = Path.Combine(models, "tiny-untrained");
-        Directory.CreateDirectory(Path.Combine(models, "not-a-model"));
-        var m = DatasetSimulator.Run(new DatasetOptions { OutputFolder = _folder.File("ds"), Count = 2, Seed = 5, Subjects = new SubjectOptions { Grid = AtlasGrid.Tiny }, SplitFractions = new[] { 0.5, 0.5, 0 } });
-        var (code, _, err) = ExternalTool.Run("dotnet", new[] { DaemonProcess.CliDll, "train", "--data", _folder.File("ds"), "--preset", "tiny", "--out", model, "--lr", "1e-12" }, timeoutMs: 300_000);
-        Assert.That(code, Is.EqualTo(0), err);
-        _ap = Radiograph.Read(Path.Combine(_folder.File("ds"), m.Subjects[0].Views[0].MaskedDrr));
-        _lat = Radiograph.Read(Path.Combine(_folder.File("ds"), m.Subjects[0].Views[1].MaskedDrr));
-        _daemon = new DaemonProcess(new[] { "--models", models, "--workers", "1" });
+        _models = Directory.CreateDirectory(_folder.File("models")).FullName;
+        var (ctPath, labelPath) = ShippedAtlas.Find(NetworkPreset.Tiny.Name);
+        var ct = VolumeFile.Read(ctPath); var label = VolumeFile.Read(labelPath);
+        // Initial weights 10⁴ × larger than the defaults (10⁻⁵): T and Ψ are then far from identity (checked below).
+        var config = NetworkConfig.For(NetworkPreset.Tiny) with { Seed = 7, AffineInitStd = 0.05, FlowInitStd = 0.05 };
+        using (var net = new RegistrationNetwork(config, ct.Geometry, NetworkBenchmark.OrthogonalViews(NetworkPreset.Tiny, AtlasGrid.Centre)))
+        {
+            string own = Path.Combine(_models, "tiny-untrained");      // carries its atlas, as `slicerreg train` writes a model
+            net.Save(own);
+            ModelFolder.WriteAtlas(own, ct, label);
+            string shipped = Path.Combine(_models, "uses-shipped-atlas"); // no atlas: atlas/tiny/ is used, as for the shipped models
+            net.Save(shipped);
+        }
+        string broken = Directory.CreateDirectory(Path.Combine(_models, "no-weights")).FullName;
+        config.Save(Path.Combine(broken, RegistrationNetwork.ConfigFileName));
+        File.WriteAllText(Path.Combine(_models, "notes.json"), """{"about": "not a model card: no name"}"""); // ignored, logged
+        // Radiographs made by `slicerreg drr` (160×224, a multiple of the tiny network's 40×56 detector) carrying their views.
+        _ap = _folder.File("ap.nrrd"); _lat = _folder.File("lat.nrrd");
+        ExternalTool.Check("dotnet", DaemonProcess.CliDll, "drr", "--ct", ctPath, "--view", "ap", "--out", _ap);
+        ExternalTool.Check("dotnet", DaemonProcess.CliDll, "drr", "--ct", ctPath, "--view", "lateral", "--out", _lat);
+        _daemon = new DaemonProcess(new[] { "--models", _models });
     }
 
     [OneTimeTearDown]
     public void Stop() { _daemon?.Dispose(); _folder?.Dispose(); }
 
+    static ViewImage Read(string path) { var r = Radiograph.Read(path); return new ViewImage(r.Image, r.View); }
+
+    async Task<(string JobId, ResultSummary Summary, List<JobEvent> Events)> Run(RegistrationClient client, string model, ViewImage ap, ViewImage lat)
+    {
+        var reply = await client.SubmitAsync(ap, lat, model);
+        var events = new List<JobEvent>();
+        await foreach (var e in client.WatchAsync(reply.JobId)) events.Add(e);
+        var last = events[^1];
+        if (last.EventCase != JobEvent.EventOneofCase.Result) Assert.Fail($"job {reply.JobId} ended {last.State}: {last.Error?.Message}\n{_daemon.Log}");
+        return (reply.JobId, last.Result, events);
+    }
+
+    /// <summary>
+    /// Bitwise, not within a tolerance: both processes run the same code (Registrar) on the same float32 inputs (the
+    /// radiograph pixels travel as their exact bytes, the views as float64) with the same weights on the same CPU and
+    /// the same libtorch thread count, and every file conversion on the way is exact (LPS ↔ RAS only negates). So
+    /// any difference at all would be a real discrepancy between the daemon and `register`, not rounding.
+    /// </summary>
     [Test]
-    public async Task ModelFolderIsListedAndRegistersASimulatedPair()
+    public async Task DaemonResult_IsIdenticalToRegisterRunDirectly()
+    {
+        string outDir = _folder.File("register-out");
+        ExternalTool.Check("dotnet", DaemonProcess.CliDll, "register", "--ap", _ap, "--lat", _lat, "--model", Path.Combine(_models, "tiny-untrained"), "--out", outDir);
+
+        using var client = _daemon.Client();
+        var (job, summary, events) = await Run(client, "tiny-untrained", Read(_ap), Read(_lat));
+        Assert.That(summary.Results.Select(r => r.Name), Is.EquivalentTo(new[] { "warped_atlas", "warped_labels", "displacement_field", "overlay_ap", "overlay_lateral" }));
+        var stages = events.Where(e => e.EventCase == JobEvent.EventOneofCase.Progress).Select(e => e.Progress.Stage).ToList();
+        Assert.That(stages, Is.SupersetOf(new[] { "preparing inputs", "running network", "warping the atlas", "projecting the result", "done" }));
+
+        foreach (var (name, file) in new[] { ("warped_atlas", RegistrationFiles.WarpedAtlas), ("warped_labels", RegistrationFiles.WarpedLabel), ("displacement_field", RegistrationFiles.Displacement) })
+        {
+            var ours = await client.FetchAsync(job, name);
+            var theirs = VolumeFile.Read(Path.Combine(outDir, file));
+            Assert.That((ours.Size, ours.Components, ours.VoxelType, ours.Kind), Is.EqualTo((theirs.Size, theirs.Components, theirs.VoxelType, theirs.Kind)), name);
+            Assert.That(ours.Geometry.ApproximatelyEquals(theirs.Geometry), name + ": grid");
+            Assert.That(ours.Bytes.SequenceEqual(theirs.Bytes), $"{name}: every voxel bitwise equal");
+        }
+        // The affine: the summary's (RAS, atlas → patient) is the inverse of affine.tfm's pull-back T (ITK, LPS in the file).
+        var tfm = ItkTransformFile.Read(Path.Combine(outDir, RegistrationFiles.Affine));
+        Assert.That(summary.AffineCoordinateSystem, Is.EqualTo(CoordinateSystem.Ras));
+        Assert.That(summary.Affine.ToArray(), Is.EqualTo(tfm.Inverse().ToRowMajor()).Within(1e-12));
+
+        // `register --server` writes the very files `register` writes: byte for byte (overlay PNGs included), but affine.tfm,
+        // whose T travels inverted (atlas → patient) and is inverted back: equal to rounding.
+        string remoteDir = _folder.File("register-server-out");
+        ExternalTool.Check("dotnet", DaemonProcess.CliDll, "register", "--server", _daemon.Address, "--ap", _ap, "--lat", _lat, "--model", "tiny-untrained", "--out", remoteDir);
+        var local = Directory.GetFiles(outDir).Select(Path.GetFileName).Order().ToArray();
+        Assert.That(Directory.GetFiles(remoteDir).Select(Path.GetFileName).Order(), Is.EqualTo(local));
+        Assert.That(local, Has.Length.EqualTo(6));
+        foreach (var file in local.Where(f => f != RegistrationFiles.Affine))
+            Assert.That(File.ReadAllBytes(Path.Combine(remoteDir, file!)).SequenceEqual(File.ReadAllBytes(Path.Combine(outDir, file!))), $"register --server: {file} equals register's");
+        Assert.That(ItkTransformFile.Read(Path.Combine(remoteDir, RegistrationFiles.Affine)).ToRowMajor(), Is.EqualTo(tfm.ToRowMajor()).Within(1e-12));
+
+        // The untrained network moves the atlas (else the comparison above would be trivial).
+        var field = VolumeFile.Read(Path.Combine(outDir, RegistrationFiles.Displacement)).As<float>();
+        Assert.That(field.Max(Math.Abs), Is.GreaterThan(0.1), "Ψ is not zero (0.22 mm measured)");
+        Assert.That(Enumerable.Range(0, 12).Max(n => Math.Abs(summary.Affine[n] - (n % 5 == 0 ? 1 : 0))), Is.GreaterThan(1e-3), "T is not the identity");
+    }
+
+    [Test]
+    public async Task Overlays_AreTheWarpedFemurProjectedOnEachDetector()
     {
         using var client = _daemon.Client();
-        var models = await client.ListModelsAsync();
-        var card = models.Single(c => c.Name == "tiny-untrained");
-        Assert.That(card.Available, Is.True, card.UnavailableReason);
-        Assert.That(card.Summary, Does.Contain("tiny").And.Contain("masked"));
-        Assert.That(models.Select(c => c.Name), Has.None.EqualTo("not-a-model"));
-
-        var reply = await client.SubmitAsync(new ViewImage(_ap.Image, _ap.View), new ViewImage(_lat.Image, _lat.View), "tiny-untrained");
-        var events = new List<JobEvent>();
-        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120)))
-            await foreach (var e in client.WatchAsync(reply.JobId, timeout.Token)) events.Add(e);
-        Assert.That(events[^1].State, Is.EqualTo(JobState.Succeeded), string.Join("\n", events) + "\n" + _daemon.Log);
-        var stages = events.Where(e => e.EventCase == JobEvent.EventOneofCase.Progress).Select(e => e.Progress.Stage).ToList();
-        Assert.That(stages, Does.Contain("running network"));
-        var affine = Mat4.FromRowMajor(events[^1].Result.Affine.ToArray());
-        Assert.That(affine.ApproximatelyEquals(Mat4.Identity, 1e-2), $"untrained: affine ≈ identity, got {affine}");
-
+        var ap = Read(_ap); var lat = Read(_lat);
+        var reply = await client.SubmitAsync(ap, lat, "tiny-untrained", results: new[] { "overlay_ap", "overlay_lateral", "warped_labels" });
+        await foreach (var _ in client.WatchAsync(reply.JobId)) { }
         var labels = await client.FetchAsync(reply.JobId, "warped_labels");
-        var atlasLabels = VolumeFile.Read(ShippedAtlas.Find("tiny").Label);
-        Assert.That(SlicerReg.Core.Evaluation.Overlap.Compute(atlasLabels, labels, 1).Dice, Is.GreaterThan(0.999));
-        var field = await client.FetchAsync(reply.JobId, "displacement_field");
-        Assert.That(field.Kind, Is.EqualTo(VolumeKind.DisplacementField));
-        Assert.That(field.As<float>().Max(Math.Abs), Is.LessThan(0.1f));
-        var warped = await client.FetchAsync(reply.JobId, "warped_atlas");
-        Assert.That(warped.Size, Is.EqualTo(atlasLabels.Size));
+        foreach (var (name, view) in new[] { ("overlay_ap", ap.View), ("overlay_lateral", lat.View) })
+        {
+            var overlay = await client.FetchAsync(reply.JobId, name);
+            Assert.That((overlay.Kind, overlay.VoxelType, overlay.Size), Is.EqualTo((VolumeKind.LabelMap, VoxelType.UInt8, new GridSize(view.Columns, view.Rows, 1))), name);
+            Assert.That(overlay.Geometry.ApproximatelyEquals(Radiograph.DetectorGeometry(view)), $"{name} lies on the radiograph's detector");
+            var expected = LabelProjector.Project(labels, view, NetworkInputs.FemurLabel);
+            var mask = overlay.As<byte>();
+            Assert.That(mask.Count(b => b == 1), Is.GreaterThan(1000), name);
+            Assert.That(Enumerable.Range(0, mask.Length).All(n => mask[n] == (expected.Pixels[n] > 0.5f ? 1 : 0)), $"{name}: the femur of warped_labels projected through the view");
+        }
+    }
+
+    [Test]
+    public async Task ModelsFolder_LoadsModelFolders_UsesTheShippedAtlas_AndListsBrokenOnes()
+    {
+        using var client = _daemon.Client();
+        var reply = await client.CheckDaemonAsync();
+        Assert.That(reply.ProtocolVersion, Is.EqualTo(ProtocolRevision.Current));
+        Assert.That(reply.DaemonVersion, Is.EqualTo(ProtocolRevision.ReleaseVersion).And.Not.Empty);
+        var cards = reply.Models.ToDictionary(m => m.Name);
+        Assert.That(cards.Keys, Is.EquivalentTo(new[] { "identity", "tiny-untrained", "uses-shipped-atlas", "no-weights" }), "notes.json is not a card");
+        Assert.That(_daemon.Log, Does.Contain("notes.json: not a model card (no \"name\"): ignored"));
+        var own = cards["tiny-untrained"];
+        Assert.That(own.Available, Is.True);
+        Assert.That(own.Summary, Does.StartWith("tiny registration network (Van Houtte et al. 2022), masked radiographs, no training record"));
+        Assert.That(own.Results, Is.EquivalentTo(new[] { "warped_atlas", "warped_labels", "displacement_field", "overlay_ap", "overlay_lateral" }));
+        Assert.That(own.Atlas.Shape, Is.EqualTo(new[] { NetworkPreset.Tiny.VolumeSize.I, NetworkPreset.Tiny.VolumeSize.J, NetworkPreset.Tiny.VolumeSize.K }));
+        Assert.That(cards["uses-shipped-atlas"].Available, Is.True);
+        Assert.That(cards["uses-shipped-atlas"].AtlasName, Is.EqualTo("atlas/tiny/femur_atlas.nrrd"));
+        Assert.That(cards["no-weights"].Available, Is.False);
+        Assert.That(cards["no-weights"].UnavailableReason, Does.Contain("weights.dat").And.Contain("not found"));
+        var refused = Assert.ThrowsAsync<RpcException>(() => client.SubmitAsync(Read(_ap), Read(_lat), "no-weights"));
+        Assert.That(refused!.StatusCode, Is.EqualTo(StatusCode.FailedPrecondition));
+
+        var (_, shipped, _) = await Run(client, "uses-shipped-atlas", Read(_ap), Read(_lat));
+        Assert.That(shipped.Message, Does.Contain("tiny network"));
+    }
+
+    /// <summary>
+    /// A cancel during the forward pass ends the job at once (the pass finishes in the background and holds the model's
+    /// turn until then); the next job then runs normally. If a job finishes before the cancel arrives, another is tried.
+    /// </summary>
+    [Test]
+    public async Task CancelDuringTheForwardPass_EndsTheJobWithinASecond_AndTheModelKeepsServing()
+    {
+        using var client = _daemon.Client();
+        var ap = Read(_ap); var lat = Read(_lat);
+        for (int attempt = 0; attempt < 5; attempt++)
+        {
+            var reply = await client.SubmitAsync(ap, lat, "tiny-untrained");
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            double cancelledAt = double.NaN;
+            JobEvent? last = null;
+            await foreach (var e in client.WatchAsync(reply.JobId))
+            {
+                last = e;
+                if (e.EventCase == JobEvent.EventOneofCase.Progress && e.Progress.Stage == "running network" && double.IsNaN(cancelledAt))
+                {
+                    cancelledAt = clock.Elapsed.TotalMilliseconds;
+                    await client.CancelAsync(reply.JobId);
+                }
+            }
+            double ended = clock.Elapsed.TotalMilliseconds - cancelledAt;
+            if (last!.State == JobState.Succeeded) continue; // finished before the cancel: try again
+            Assert.That(last.State, Is.EqualTo(JobState.Cancelled), last.Error?.Message);
+            TestContext.Out.WriteLine($"attempt {attempt}: cancelled {ended:F0} ms after the cancel was sent");
+            Assert.That(ended, Is.LessThan(1000));
+            var (_, summary, _) = await Run(client, "tiny-untrained", ap, lat);
+            Assert.That(summary.Results, Has.Count.EqualTo(5), "the next job runs once the abandoned pass has finished");
+            return;
+        }
+        Assert.Fail("every job finished before its cancel arrived");
+    }
+
+    [Test]
+    public async Task UnusableRadiographs_FailTheJobNamingTheImage()
+    {
+        using var client = _daemon.Client();
+        var (ap, lat) = TestData.Pair(150, 224); // 150 columns: not a multiple of the tiny network's 40
+        var reply = await client.SubmitAsync(ap, lat, "tiny-untrained");
+        JobEvent? last = null;
+        await foreach (var e in client.WatchAsync(reply.JobId)) last = e;
+        Assert.That(last!.State, Is.EqualTo(JobState.Failed));
+        Assert.That(last.Error.Code, Is.EqualTo((int)StatusCode.FailedPrecondition));
+        Assert.That(last.Error.Message, Does.Contain("AP radiograph: 150 columns × 224 rows").And.Contain("40 × 56"));
     }
 }

@@ -44,13 +44,13 @@ public sealed class ServiceSurfaceTests
     }
 
     [Test]
-    public async Task ModelCardsFromTheModelsFolder_AreListedAsUnavailable_AndRefused()
+    public async Task ModelCardsWithoutAModelFolder_AreListedAsUnavailable_AndRefused()
     {
         using var client = _daemon.Client();
         var card = (await client.ListModelsAsync()).Single(m => m.Name == "femur-net");
         Assert.That(card.Available, Is.False);
         Assert.That(card.Summary, Is.EqualTo("trained ProST network (weights to come)"));
-        Assert.That(card.UnavailableReason, Does.Contain("no engine that loads trained network weights"));
+        Assert.That(card.UnavailableReason, Does.StartWith("only a model card: no model folder (network.json + weights.dat) named 'femur-net'"));
         var (ap, lat) = TestData.Pair();
         var ex = Assert.ThrowsAsync<RpcException>(() => client.SubmitAsync(ap, lat, "femur-net"));
         Assert.That(ex!.StatusCode, Is.EqualTo(StatusCode.FailedPrecondition));

@@ -16,8 +16,12 @@ public sealed record BenchmarkRow(string Name, double MedianMs, int Runs, string
 /// <summary>Wall and CPU medians of a timed action.</summary>
 public readonly record struct Timing(double WallMs, double CpuMs);
 
-/// <summary>What every section gets: run count, a scratch folder, and where to report progress.</summary>
-public sealed record BenchmarkContext(int Runs, string ScratchFolder, bool UsePlastimatch, TextWriter Log);
+/// <summary>What every section gets: run count, a scratch folder, where to report progress, and the network presets to time.</summary>
+public sealed record BenchmarkContext(int Runs, string ScratchFolder, bool UsePlastimatch, TextWriter Log)
+{
+    /// <summary>Network presets the inference and train sections time (--presets; default all, smallest first).</summary>
+    public IReadOnlyList<Engine.Network.NetworkPreset> Presets { get; init; } = new[] { Engine.Network.NetworkPreset.Tiny, Engine.Network.NetworkPreset.Standard, Engine.Network.NetworkPreset.Paper };
+}
 
 /// <summary>
 /// One section of `slicerreg bench`. EXTENSION POINT: to add a section (e.g. the ProST layer timing), implement this
@@ -31,7 +35,7 @@ public interface IBenchmarkSection
     IReadOnlyList<BenchmarkRow> Run(BenchmarkContext context, JObject summary);
 }
 
-/// <summary>`slicerreg bench [--json FILE] [--runs N] [--section NAME] [--no-plastimatch]`: timings, not tests.</summary>
+/// <summary>`slicerreg bench [--json FILE] [--runs N] [--section NAME,...] [--presets P,...] [--no-plastimatch]`: timings, not tests.</summary>
 public sealed class BenchCommand : ICommand
 {
     /// <summary>All sections, in order. Add new ones here.</summary>
@@ -39,13 +43,15 @@ public sealed class BenchCommand : ICommand
     {
         new DrrBenchmarkSection(),
         new ProstBenchmarkSection(),
+        new InferenceBenchmarkSection(),
         new TrainBenchmarkSection(),
         new DaemonBenchmarkSection(),
     };
 
     public string Name => "bench";
-    public string Summary => "time the compute kernels (DRR vs plastimatch, ...) and print a table";
-    public string Usage => $"slicerreg bench [--json FILE] [--runs N] [--section {string.Join("|", Sections.Select(s => s.Name))}] [--no-plastimatch]";
+    public string Summary => "time DRRs vs plastimatch, ProST, inference and training per preset, the daemon; print a table, write JSON";
+    public string Usage => $"slicerreg bench [--json FILE] [--runs N] [--section {string.Join("|", Sections.Select(s => s.Name))}[,...]] [--presets tiny,standard,paper] [--no-plastimatch]\n" +
+                           "             every section by default; quick run of all of them: slicerreg bench --runs 1 --presets tiny,standard";
     public IReadOnlySet<string> Flags { get; } = new HashSet<string> { "no-plastimatch" };
 
     /// <summary>
@@ -90,13 +96,20 @@ public sealed class BenchCommand : ICommand
     public int Run(Arguments args, TextWriter stdout)
     {
         string? json = args.Option("json");
-        string? runsText = args.Option("runs"), only = args.Option("section");
+        string? runsText = args.Option("runs"), only = args.Option("section"), presetsText = args.Option("presets");
         bool noPlastimatch = args.Flag("no-plastimatch");
         args.RejectUnknown();
         if (args.Positional.Count > 0) throw new UsageException($"bench takes no positional arguments (got '{args.Positional[0]}')");
         int runs = 9;
         if (runsText != null && (!int.TryParse(runsText, out runs) || runs < 1 || runs > 1000)) throw new UsageException($"--runs '{runsText}': expected 1..1000");
-        var sections = Sections.Where(s => only == null || s.Name == only).ToList();
+        var presets = presetsText is null ? null
+            : presetsText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p =>
+                Engine.Network.NetworkPreset.All.FirstOrDefault(x => x.Name == p) ?? throw new UsageException($"--presets: unknown preset '{p}' (expected tiny, standard, paper)"))
+              .OrderBy(p => p.VolumeSize.VoxelCount).ToArray();
+        var sectionNames = only?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var sections = Sections.Where(s => sectionNames == null || sectionNames.Contains(s.Name)).ToList();
+        if (sectionNames != null && sectionNames.FirstOrDefault(n => Sections.All(s => s.Name != n)) is { } unknown)
+            throw new UsageException($"--section '{unknown}': expected one of {string.Join(", ", Sections.Select(s => s.Name))}");
         if (sections.Count == 0) throw new UsageException($"--section '{only}': expected one of {string.Join(", ", Sections.Select(s => s.Name))}");
 
         string scratch = Path.Combine(Path.GetTempPath(), "slicerreg-bench-" + Guid.NewGuid().ToString("N")[..8]);
@@ -106,8 +119,12 @@ public sealed class BenchCommand : ICommand
             ["machine"] = new JObject
             {
                 ["processors"] = Environment.ProcessorCount,
+                ["memoryGiB"] = Math.Round(ProcessMemory.TotalGiB(), 1),
+                ["availableMemoryGiB"] = Math.Round(ProcessMemory.AvailableGiB(), 1),
                 ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
                 ["runtime"] = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
+                ["torch"] = TorchDescription(),
+                ["slicerreg"] = SlicerReg.Client.Protocol.ProtocolRevision.ReleaseVersion,
                 ["cpu"] = CpuModel(),
                 ["loadAverage"] = LoadAverage(),
             },
@@ -116,18 +133,24 @@ public sealed class BenchCommand : ICommand
         };
         try
         {
+            var m = (JObject)report["machine"]!;
+            stdout.WriteLine($"machine: {m["cpu"]}, {m["processors"]} processors, {m["memoryGiB"]} GiB ({m["availableMemoryGiB"]} available); {m["os"]}; {m["runtime"]}; {m["torch"]}; slicerreg {m["slicerreg"]}");
             stdout.WriteLine($"load average before: {LoadAverage()} ({Environment.ProcessorCount} processors)");
             stdout.WriteLine($"{"section",-8} {"measurement",-44} {"wall ms",9} {"cpu ms",9} {"runs",5}  note (medians)");
             foreach (var section in sections)
             {
                 var summary = new JObject();
-                var rows = section.Run(new BenchmarkContext(runs, scratch, !noPlastimatch, stdout), summary);
+                var context = new BenchmarkContext(runs, scratch, !noPlastimatch, stdout);
+                if (presets != null) context = context with { Presets = presets };
+                var clock = Stopwatch.StartNew();
+                var rows = section.Run(context, summary);
+                summary["sectionSeconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1);
                 foreach (var r in rows)
                     stdout.WriteLine($"{section.Name,-8} {r.Name,-44} {r.MedianMs.ToString("F2", CultureInfo.InvariantCulture),9} {(r.CpuMs is { } c ? c.ToString("F2", CultureInfo.InvariantCulture) : "-"),9} {r.Runs,5}  {r.Note}");
                 foreach (var p in summary.Properties()) stdout.WriteLine($"{section.Name,-8} {p.Name}: {p.Value.ToString(Formatting.None)}");
                 ((JObject)report["sections"]!)[section.Name] = new JObject
                 {
-                    ["rows"] = new JArray(rows.Select(r => new JObject { ["name"] = r.Name, ["medianMs"] = r.MedianMs, ["cpuMs"] = r.CpuMs, ["runs"] = r.Runs, ["note"] = r.Note })),
+                    ["rows"] = new JArray(rows.Select(r => new JObject { ["name"] = r.Name, ["medianMs"] = double.IsFinite(r.MedianMs) ? r.MedianMs : null, ["cpuMs"] = r.CpuMs, ["runs"] = r.Runs, ["note"] = r.Note })),
                     ["summary"] = summary,
                 };
             }
@@ -140,6 +163,12 @@ public sealed class BenchCommand : ICommand
             stdout.WriteLine($"wrote {json}");
         }
         return 0;
+    }
+
+    static string TorchDescription()
+    {
+        try { SlicerReg.Engine.ComputeDevice.EnsureLoaded(); return SlicerReg.Engine.ComputeDevice.Describe(); }
+        catch (InvalidOperationException e) { return e.Message; }
     }
 
     static string LoadAverage()

@@ -33,7 +33,7 @@ public sealed class DaemonBenchmarkSection : IBenchmarkSection
         string bigPath = Path.Combine(ctx.ScratchFolder, "daemon-atlas-big.nrrd");
         VolumeFile.Write(big, bigPath, new VolumeWriteOptions { Compress = false });
         big = null;
-        var pair = (Image(4096, 4096, lateral: false), Image(4096, 4096, lateral: true)); // 2 × 64 MiB
+        var pair = (BenchmarkInputs.Image(4096, 4096, lateral: false), BenchmarkInputs.Image(4096, 4096, lateral: true)); // 2 × 64 MiB
         foreach (var transport in new[] { "tcp", "unix" })
         {
             string socket = Path.Combine(ctx.ScratchFolder, "daemon.sock");
@@ -74,7 +74,7 @@ public sealed class DaemonBenchmarkSection : IBenchmarkSection
         string atlasPath = Path.Combine(ctx.ScratchFolder, "daemon-atlas-paper.nrrd");
         VolumeFile.Write(atlas, atlasPath, new VolumeWriteOptions { Compress = false });
         atlas = VolumeFile.Read(atlasPath); // as the daemon has it
-        var ap = Image(160, 224, lateral: false); var lat = Image(160, 224, lateral: true);
+        var ap = BenchmarkInputs.Image(160, 224, lateral: false); var lat = BenchmarkInputs.Image(160, 224, lateral: true);
         var engine = new IdentityEngine(atlas, null, Path.GetFileName(atlasPath));
         var request = new RegistrationRequest(ap.Image, ap.View, lat.Image, lat.View, new Dictionary<string, string>(), new HashSet<string>());
         var direct = BenchCommand.Measure(() => engine.RegisterAsync(request, new Progress<RegistrationProgress>(), CancellationToken.None).GetAwaiter().GetResult(), ctx.Runs);
@@ -99,7 +99,64 @@ public sealed class DaemonBenchmarkSection : IBenchmarkSection
             summary["overhead ms, submit → result event, minus engine"] = Math.Round(toResult.WallMs - direct.WallMs, 2);
             summary["overhead ms, submit → all results fetched, minus engine"] = Math.Round(toFetched.WallMs - direct.WallMs, 2);
         }
+        rows.AddRange(NetworkOverhead(ctx, summary, ap, lat));
         summary["note"] = "daemon = separate `slicerreg serve` process on the same cores; throughput = bytes / median wall time, MB = 1e6 bytes";
+        return rows;
+    }
+
+    /// <summary>
+    /// The network engine's overhead: the smallest real model (tiny preset, untrained; the shipped atlas) registered by the
+    /// Registrar in this process — what `slicerreg register` does after loading — against the daemon loaded with the same
+    /// model folder: submit → result event, and submit → its 5 results fetched. The three are interleaved run by run (the
+    /// load of a shared machine drifts), and CPU is counted at both ends (this process + the daemon), the load-independent figure.
+    /// </summary>
+    static IEnumerable<BenchmarkRow> NetworkOverhead(BenchmarkContext ctx, JObject summary, ViewImage ap, ViewImage lat)
+    {
+        int runs = Math.Max(3, Math.Min(ctx.Runs, 9));
+        var preset = Engine.Network.NetworkPreset.Tiny;
+        string model = BenchmarkInputs.UntrainedModel(preset, ctx.ScratchFolder);
+        var (ct, label) = Core.Anatomy.ShippedAtlas.Find(preset.Name);
+        using var registrar = Engine.Inference.Registrar.Load(model, "cpu", ct, label);
+        var (a, l) = (new Core.Xray.Radiograph(ap.Image, ap.View), new Core.Xray.Radiograph(lat.Image, lat.View));
+        using var daemon = new DaemonChild(new[] { "--listen", "127.0.0.1:0" }, null, ctx.Log, "--models", model);
+        using var client = RegistrationClient.Connect(daemon.Address);
+        string name = client.ListModelsAsync().GetAwaiter().GetResult().Single(m => m.Available).Name;
+        var results = new[] { ResultNames.WarpedAtlas, ResultNames.WarpedLabels, ResultNames.DisplacementField, ResultNames.OverlayAp, ResultNames.OverlayLateral };
+        // 0: the Registrar on this (main) thread, as `slicerreg register` runs it; 1: on a thread-pool thread, as the daemon
+        // runs it; 2: daemon, submit → warped_atlas fetched; 3: daemon, submit → all 5 results fetched.
+        const int kinds = 4;
+        var wall = new double[kinds][]; var cpu = new double[kinds][];
+        for (int m = 0; m < kinds; m++) { wall[m] = new double[runs]; cpu[m] = new double[runs]; }
+        for (int n = -1; n < runs; n++) // n = -1 warms up every path
+        {
+            for (int m = 0; m < kinds; m++)
+            {
+                double cpu0 = daemon.BothCpuMs();
+                var clock = Stopwatch.StartNew();
+                if (m == 0) registrar.Register(a, l);
+                else if (m == 1) Task.Run(() => registrar.Register(a, l)).GetAwaiter().GetResult();
+                else
+                {
+                    var id = client.SubmitAsync(ap, lat, name).GetAwaiter().GetResult().JobId;
+                    WaitFinished(client, id);
+                    foreach (var r in m == 3 ? results : results[..1]) client.FetchAsync(id, r).GetAwaiter().GetResult();
+                }
+                if (n < 0) continue;
+                wall[m][n] = clock.Elapsed.TotalMilliseconds; cpu[m][n] = daemon.BothCpuMs() - cpu0;
+            }
+        }
+        double W(int m) => BenchCommand.Median(wall[m]);
+        double C(int m) => BenchCommand.Median(cpu[m]);
+        var rows = new List<BenchmarkRow>
+        {
+            new("network: Registrar, main thread", W(0), runs, "tiny, untrained; as `slicerreg register` runs it (libtorch's OpenMP team spins: slow when cores are oversubscribed)", C(0)),
+            new("network: Registrar, thread-pool thread", W(1), runs, "as the daemon runs it; overheads below are over this", C(1)),
+            new("network: daemon submit → fetched warped_atlas", W(2), runs, $"same model via `serve --models`; +{W(2) - W(1):F0} ms wall, +{C(2) - C(1):F0} ms cpu (both ends)", C(2)),
+            new("network: daemon submit → 5 results fetched", W(3), runs, $"+{W(3) - W(1):F0} ms wall, +{C(3) - C(1):F0} ms cpu (both ends)", C(3)),
+        };
+        summary["network overhead ms (wall), submit → warped_atlas fetched, minus Registrar"] = Math.Round(W(2) - W(1), 2);
+        summary["network overhead ms (wall), submit → all 5 results fetched, minus Registrar"] = Math.Round(W(3) - W(1), 2);
+        summary["network overhead cpu ms (both ends), submit → all 5 results fetched, minus Registrar"] = Math.Round(C(3) - C(1), 2);
         return rows;
     }
 
@@ -118,15 +175,6 @@ public sealed class DaemonBenchmarkSection : IBenchmarkSection
         return Volume.Create(ImageGeometry.Axial(size, new Vec3(0.664, 0.664, 1)), voxels);
     }
 
-    static ViewImage Image(int columns, int rows, bool lateral)
-    {
-        var view = ((lateral ? ViewPresets.Lateral : ViewPresets.Ap) with { Columns = columns, Rows = rows }).ToView();
-        var rng = new Random(columns + (lateral ? 1 : 0));
-        var pixels = new float[(long)columns * rows];
-        for (long n = 0; n < pixels.LongLength; n++) pixels[n] = (float)rng.NextDouble();
-        return new ViewImage(new Image2D(columns, rows, view.ColumnSpacingMm, view.RowSpacingMm, pixels), view);
-    }
-
     /// <summary>`slicerreg serve` as a child process of this one (same build), stopped with SIGTERM.</summary>
     sealed class DaemonChild : IDisposable
     {
@@ -136,12 +184,16 @@ public sealed class DaemonBenchmarkSection : IBenchmarkSection
         [DllImport("libc", SetLastError = true)]
         static extern int kill(int pid, int signal);
 
-        public DaemonChild(IEnumerable<string> listen, string atlas, TextWriter log)
+        /// <param name="atlas">the identity engine's atlas, or null; <paramref name="extra"/>: more serve arguments (default --models none).</param>
+        public DaemonChild(IEnumerable<string> listen, string? atlas, TextWriter log, params string[] extra)
         {
             string self = Environment.ProcessPath!;
             var psi = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(DaemonBenchmarkSection).Assembly.Location);
-            foreach (var a in new[] { "serve", "--atlas", atlas, "--queue", "64", "--spill-above-mb", "100000", "--result-ttl", "60" }.Concat(listen)) psi.ArgumentList.Add(a);
+            var args = new[] { "serve", "--queue", "64", "--spill-above-mb", "100000", "--result-ttl", "60" }.Concat(listen)
+                .Concat(atlas is null ? Array.Empty<string>() : new[] { "--atlas", atlas })
+                .Concat(extra.Length > 0 ? extra : new[] { "--models", "none" });
+            foreach (var a in args) psi.ArgumentList.Add(a);
             _process = Process.Start(psi)!;
             _process.ErrorDataReceived += (_, _) => { }; // logs are not needed; drained so the daemon never blocks on them
             _process.BeginErrorReadLine();

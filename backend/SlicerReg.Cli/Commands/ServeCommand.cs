@@ -9,7 +9,7 @@ public sealed class ServeCommand : ICommand
     public string Name => "serve";
     public string Summary => "run the registration daemon (gRPC; see docs/daemon.md)";
     public string Usage => "slicerreg serve [--listen 127.0.0.1:PORT | --socket PATH] [--token TOKEN] [--device cpu|cuda] [--atlas FILE]\n" +
-                           "             [--atlas-labels FILE] [--models DIR] [--workers N] [--queue N] [--result-ttl SECONDS]\n" +
+                           "             [--atlas-labels FILE] [--models DIR|none] [--workers N] [--queue N] [--result-ttl SECONDS]\n" +
                            "             [--spill-above-mb MB] [--simulations N] [--log-json]";
     public IReadOnlySet<string> Flags => new HashSet<string> { "log-json", "diagnostics" };
 
@@ -22,7 +22,7 @@ public sealed class ServeCommand : ICommand
             Listen = listen, Socket = socket,
             Token = args.Option("token") ?? NullIfEmpty(Environment.GetEnvironmentVariable("SLICERREG_TOKEN")),
             Device = args.Option("device") ?? "cpu",
-            ModelsDir = args.Option("models"),
+            ModelsDir = ModelsFolder(args.Option("models")),
             AtlasFile = args.Option("atlas"),
             AtlasLabelsFile = args.Option("atlas-labels"),
             Workers = Int(args, "workers") ?? 1,
@@ -40,6 +40,23 @@ public sealed class ServeCommand : ICommand
         // Fail at start, not at the first job, when the device is not usable (the placeholder engine itself runs on the CPU).
         if (options.Device == "cuda") SlicerReg.Engine.ComputeDevice.Select("cuda");
         return DaemonHost.RunAsync(options, stdout).GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// --models DIR as given; "none" for no models; without the option, the repository's atlas/models (the shipped models)
+    /// when it exists above the program's folder or the current folder, as the shipped atlases are found.
+    /// </summary>
+    static string? ModelsFolder(string? option)
+    {
+        if (option == "none") return null;
+        if (option != null) return option;
+        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+            for (var dir = new DirectoryInfo(start); dir != null; dir = dir.Parent)
+            {
+                string models = Path.Combine(dir.FullName, "atlas", "models");
+                if (Directory.Exists(models)) return models;
+            }
+        return null;
     }
 
     static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;

@@ -55,6 +55,7 @@ public sealed class SubmitCommand : ICommand
                                     string[] results, string outDir, TextWriter stdout)
     {
         using var client = RegistrationClient.Connect(server, token);
+        await client.CheckDaemonAsync();
         var submitted = await client.SubmitAsync(ap, lat, model, options, results);
         string jobId = submitted.JobId;
         stdout.WriteLine($"job {jobId} queued ({submitted.QueuePosition} ahead)");

@@ -11,8 +11,8 @@ namespace SlicerReg.Cli.Commands;
 /// <summary>
 /// Training cost per preset: one training step (forward, Eq. 4 loss, backward, Adam; batch 1, as `slicerreg train`), one
 /// inference, the cost of changing the view pair between samples (generalised datasets do it every step), and the
-/// process peak working set (VmHWM). Presets run smallest first in one process, so each peak is that preset's (the peak
-/// only grows). The paper preset is timed for inference only unless SLICERREG_BENCH_PAPER_TRAINING=1: its training step
+/// process peak working set (VmHWM, reset before each preset by <see cref="ProcessMemory.ResetPeak"/> where Linux allows;
+/// presets run smallest first, so where it does not, each peak is still that preset's: the peak only grows). The paper preset is timed for inference only unless SLICERREG_BENCH_PAPER_TRAINING=1: its training step
 /// needs about the 18.7 GB the paper reports.
 /// </summary>
 public sealed class TrainBenchmarkSection : IBenchmarkSection
@@ -24,13 +24,14 @@ public sealed class TrainBenchmarkSection : IBenchmarkSection
         int repeats = Math.Max(1, Math.Min(ctx.Runs, 3));
         bool paperTraining = Environment.GetEnvironmentVariable("SLICERREG_BENCH_PAPER_TRAINING") == "1";
         var rows = new List<BenchmarkRow>();
-        foreach (var preset in new[] { NetworkPreset.Tiny, NetworkPreset.Standard, NetworkPreset.Paper })
+        foreach (var preset in ctx.Presets)
         {
             bool training = preset != NetworkPreset.Paper || paperTraining;
             ctx.Log.WriteLine($"train    {preset.Name}: {(training ? "training step and inference" : "inference only")} …");
+            ProcessMemory.ResetPeak();
             var r = NetworkBenchmark.Run(preset.Name, "cpu", 1, repeats, training);
             double viewChange = ViewChangeMs(preset, repeats);
-            string peak = string.Create(CultureInfo.InvariantCulture, $"process peak {r.PeakWorkingSetMiB:F0} MiB");
+            string peak = string.Create(CultureInfo.InvariantCulture, $"process peak {r.PeakWorkingSetMiB:F0} MiB (before {r.WorkingSetBeforeMiB:F0})");
             if (training)
                 rows.Add(new BenchmarkRow($"{preset.Name}: training step", r.ForwardMs + r.BackwardMs + r.OptimiserMs, repeats,
                     string.Create(CultureInfo.InvariantCulture, $"forward+loss {r.ForwardMs:F0}, backward {r.BackwardMs:F0}, Adam {r.OptimiserMs:F0} ms; {r.Weights} weights; {peak}")));

@@ -28,8 +28,8 @@ public static class RegistrationFiles
         return written;
     }
 
-    /// <summary>The radiograph with the outline of the projected warped femur.</summary>
-    static bool WriteOverlay(string path, Core.Imaging.Image2D radiograph, Core.Imaging.Image2D projected, string view)
+    /// <summary>The radiograph with the outline of the projected warped femur (also used by `register --server`).</summary>
+    public static bool WriteOverlay(string path, Core.Imaging.Image2D radiograph, Core.Imaging.Image2D projected, string view)
     {
         Core.Plotting.RadiographOverlay.Write(path, radiograph, projected, $"{view}: registered femur (projected)");
         return true;

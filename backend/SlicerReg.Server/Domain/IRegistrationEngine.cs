@@ -6,7 +6,7 @@ namespace SlicerReg.Server.Domain;
 /// <summary>
 /// Registers the atlas to a biplanar pair. The daemon's gRPC services are thin adapters over this interface: they
 /// validate and decode requests, queue jobs, and stream what an engine reports; an engine knows nothing of gRPC.
-/// The network engine (Van Houtte et al. 2022) implements it later; <see cref="IdentityEngine"/> is the placeholder.
+/// <see cref="NetworkEngine"/> runs a trained network (Van Houtte et al. 2022); <see cref="IdentityEngine"/> is the placeholder.
 /// </summary>
 public interface IRegistrationEngine
 {
@@ -39,7 +39,10 @@ public sealed record RegistrationRequest(
 /// <summary>One progress report: the stage name, the fraction of the whole job done (0..1), a sentence.</summary>
 public readonly record struct RegistrationProgress(string Stage, double Fraction, string Message);
 
-/// <summary>Named result volumes (RAS, in memory), the atlas→patient affine (RAS), and a sentence saying what was done.</summary>
+/// <summary>
+/// Named result volumes (RAS, in memory), the atlas→patient affine (RAS: an atlas point → the patient point it lands on;
+/// the inverse of the pull-back T that `register` writes to affine.tfm), and a sentence saying what was done.
+/// </summary>
 public sealed record RegistrationResult(IReadOnlyDictionary<string, Volume> Volumes, Mat4 AffineRas, string Message);
 
 /// <summary>The result names engines use (the protocol's FetchRequest.name).</summary>
@@ -48,4 +51,6 @@ public static class ResultNames
     public const string WarpedAtlas = "warped_atlas";
     public const string WarpedLabels = "warped_labels";
     public const string DisplacementField = "displacement_field";
+    /// <summary>The warped femur projected through the AP / lateral view: a label map on that radiograph's detector grid.</summary>
+    public const string OverlayAp = "overlay_ap", OverlayLateral = "overlay_lateral";
 }

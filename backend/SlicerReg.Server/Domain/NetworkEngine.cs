@@ -5,53 +5,94 @@ using SlicerReg.Engine.Inference;
 namespace SlicerReg.Server.Domain;
 
 /// <summary>
-/// The registration network of Van Houtte et al. 2022 as a daemon engine: a trained model folder (docs/training.md) run by
-/// a <see cref="Registrar"/>. One registration at a time per model (the Registrar holds one network); the job queue
-/// serialises jobs anyway. The affine it reports is T⁻¹: the network's T maps patient points to atlas points (pull-back),
-/// the protocol's affine maps atlas points to patient points.
+/// The registration network of Van Houtte et al. 2022 behind the daemon: a thin adapter over the <see cref="Registrar"/>
+/// that `slicerreg register` runs, so a job's results are the very voxels `register` writes (tested). The model is loaded
+/// once (<see cref="ModelCatalog"/>) and shared by every job; the Registrar runs one registration at a time, so jobs on
+/// the same model take turns (one worker per device is the default anyway).
 /// </summary>
 public sealed class NetworkEngine : IRegistrationEngine, IDisposable
 {
     readonly Registrar _registrar;
-    readonly object _gate = new();
+    // The Registrar is not thread-safe, and a cancelled job's forward pass still runs to its end in the background: the
+    // next job waits for it here.
+    readonly SemaphoreSlim _turn = new(1, 1);
 
-    public NetworkEngine(string name, Registrar registrar)
+    public NetworkEngine(string name, Registrar registrar, string summary, string description, string atlasName)
     {
-        _registrar = registrar ?? throw new ArgumentNullException(nameof(registrar));
-        var c = registrar.Config;
-        Card = new EngineCard(name,
-            $"registration network (Van Houtte et al. 2022), preset {c.Preset}, {c.Input} radiographs",
-            $"Trained model in {registrar.Folder}: affine module + local module (stationary velocity field, scaling and squaring), " +
-            $"preset '{c.Preset}' ({registrar.Preset.VolumeSize} atlas grid, {registrar.Preset.RadiographColumns}×{registrar.Preset.RadiographRows} network detector; " +
-            "radiographs whose size is a whole multiple of it are block-averaged onto it). " +
-            (c.Input == NetworkInputs.Masked ? "It was trained on DRRs masked by the projected femur: give radiographs masked the same way." : "It was trained on whole (unmasked) DRRs."),
-            Array.Empty<string>(),
-            new[] { ResultNames.WarpedAtlas, ResultNames.WarpedLabels, ResultNames.DisplacementField });
+        _registrar = registrar;
+        AtlasName = atlasName;
+        Card = new EngineCard(name, summary, description, Array.Empty<string>(),
+            new[] { ResultNames.WarpedAtlas, ResultNames.WarpedLabels, ResultNames.DisplacementField, ResultNames.OverlayAp, ResultNames.OverlayLateral });
     }
 
     public EngineCard Card { get; }
     public Volume? Atlas => _registrar.AtlasCt;
-    public string? AtlasName => ModelFolder.AtlasFileName;
+    public string? AtlasName { get; }
     public string? UnavailableReason => null;
+    /// <summary>The model folder actually loaded (MODEL/best when present).</summary>
+    public string Folder => _registrar.Folder;
 
-    public Task<RegistrationResult> RegisterAsync(RegistrationRequest request, IProgress<RegistrationProgress> progress, CancellationToken ct)
+    public async Task<RegistrationResult> RegisterAsync(RegistrationRequest request, IProgress<RegistrationProgress> progress, CancellationToken ct)
     {
-        foreach (var key in request.Options.Keys) throw new ArgumentException($"model '{Card.Name}' takes no options (got '{key}')");
-        return Task.Run(() =>
+        // Unusable inputs (a size that is not a multiple of the network's detector, two views from the same direction, …)
+        // come back from the Registrar as ArgumentException naming the radiograph: the job fails with that message.
+        var ap = new Radiograph(request.Ap, request.ApView);
+        var lateral = new Radiograph(request.Lat, request.LatView);
+        if (_turn.CurrentCount == 0) progress.Report(new RegistrationProgress("waiting", 0, $"model {Card.Name} is busy with another job"));
+        await _turn.WaitAsync(ct);
+        Task<Engine.Inference.RegistrationResult> work;
+        try
         {
-            lock (_gate)
+            work = Task.Run(() => _registrar.Register(ap, lateral, s =>
             {
-                var r = _registrar.Register(new Radiograph(request.Ap, request.ApView), new Radiograph(request.Lat, request.LatView),
-                                            s => progress.Report(new RegistrationProgress(s.Stage, s.Fraction, s.Stage)), ct);
-                var volumes = new Dictionary<string, Volume>();
-                bool Want(string name) => request.Results.Count == 0 || request.Results.Contains(name);
-                if (Want(ResultNames.WarpedAtlas)) volumes[ResultNames.WarpedAtlas] = r.WarpedAtlas;
-                if (Want(ResultNames.WarpedLabels)) volumes[ResultNames.WarpedLabels] = r.WarpedLabel;
-                if (Want(ResultNames.DisplacementField)) volumes[ResultNames.DisplacementField] = r.Displacement;
-                return new RegistrationResult(volumes, r.Affine.Inverse(), $"registered with the network in {_registrar.Folder}");
-            }
-        }, ct);
+                if (!ct.IsCancellationRequested) progress.Report(new RegistrationProgress(s.Stage, s.Fraction, StageMessage(s.Stage)));
+            }, ct), CancellationToken.None);
+        }
+        catch { _turn.Release(); throw; }
+        _ = work.ContinueWith(t => { _ = t.Exception; _turn.Release(); }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        // The Registrar checks the token between its stages; the forward pass itself cannot be interrupted (seconds on the
+        // paper preset's CPU), so the job ends as soon as the token fires and the pass finishes in the background (its
+        // memory and the device turn are given back when it does).
+        var r = await work.WaitAsync(ct);
+
+        var volumes = new Dictionary<string, Volume>();
+        bool Want(string name) => request.Results.Count == 0 || request.Results.Contains(name);
+        if (Want(ResultNames.WarpedAtlas)) volumes[ResultNames.WarpedAtlas] = r.WarpedAtlas;
+        if (Want(ResultNames.WarpedLabels)) volumes[ResultNames.WarpedLabels] = r.WarpedLabel;
+        if (Want(ResultNames.DisplacementField)) volumes[ResultNames.DisplacementField] = r.Displacement;
+        if (Want(ResultNames.OverlayAp)) volumes[ResultNames.OverlayAp] = Overlay(r.ApProjectedLabel, r.Ap.View);
+        if (Want(ResultNames.OverlayLateral)) volumes[ResultNames.OverlayLateral] = Overlay(r.LateralProjectedLabel, r.Lateral.View);
+        // The protocol's affine is atlas → patient; the network's T is pull-back (patient → atlas point), hence T⁻¹.
+        return new RegistrationResult(volumes, r.Affine.Inverse(),
+            $"registered with the {_registrar.Preset.Name} network in {_registrar.Folder} (Van Houtte et al. 2022: affine module, then local module)");
     }
 
-    public void Dispose() => _registrar.Dispose();
+    static string StageMessage(string stage) => stage switch
+    {
+        "preparing inputs" => "block-averaging the radiographs onto the network's detector",
+        "loading network" => "building the network for this view pair (weights loaded once)",
+        "running network" => "affine and local modules, one forward pass",
+        "warping the atlas" => "atlas CT and labels warped by the displacement field",
+        "projecting the result" => "warped femur projected through both views",
+        _ => stage,
+    };
+
+    /// <summary>
+    /// The warped femur projected through a view (1 where the ray crosses it), as a label map on the radiograph's own
+    /// detector grid (<see cref="Radiograph.DetectorGeometry"/>): shown over the radiograph in Slicer it is the overlay
+    /// `slicerreg register` draws into overlay_*.png.
+    /// </summary>
+    static Volume Overlay(Image2D projected, Core.Geometry.CalibratedView view)
+    {
+        var mask = new byte[projected.Pixels.Length];
+        for (long n = 0; n < mask.LongLength; n++) mask[n] = projected.Pixels[n] > 0.5f ? (byte)1 : (byte)0;
+        return Volume.Create(Radiograph.DetectorGeometry(view), mask, 1, VolumeKind.LabelMap);
+    }
+
+    public void Dispose()
+    {
+        // A cancelled job's pass may still run: wait for it before freeing its tensors.
+        _turn.Wait(TimeSpan.FromSeconds(30));
+        _registrar.Dispose();
+    }
 }

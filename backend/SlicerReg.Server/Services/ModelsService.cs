@@ -10,7 +10,7 @@ public sealed class ModelsService(ModelCatalog catalog, DaemonOptions options) :
 {
     public override Task<ListModelsReply> ListModels(ListModelsRequest request, ServerCallContext context)
     {
-        var reply = new ListModelsReply();
+        var reply = new ListModelsReply { DaemonVersion = ProtocolRevision.ReleaseVersion, ProtocolVersion = ProtocolRevision.Current };
         foreach (var engine in catalog.Engines.Values)
         {
             var card = Card(engine.Card);

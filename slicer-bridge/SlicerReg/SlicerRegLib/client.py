@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .protocol import PROTOCOL_PACKAGE, stubs
+from .protocol import PROTOCOL_PACKAGE, PROTOCOL_REVISION_REQUIRED, stubs
 from .volumes import LPS_FLIP, assemble, chunks, image_header, image_pixels, volume_from_message
 
 START_HINT = ("start the daemon with `slicerreg serve --atlas ATLAS.nrrd` (TCP 127.0.0.1:50051) or "
@@ -92,10 +92,10 @@ class RegistrationClient:
 
     @classmethod
     def connect(cls, address, token=None, timeout=30.0, wait_s=5.0):
-        """Opens a channel and checks that the daemon is there and speaks this bridge's protocol (ListModels)."""
+        """Opens a channel and checks that the daemon is there and speaks this bridge's protocol (check_daemon)."""
         client = cls(address, token, timeout)
         try:
-            client.models(wait_s)
+            client.check_daemon(wait_s)
         except Exception:
             client.close()
             raise
@@ -138,6 +138,20 @@ class RegistrationClient:
             raise self._explain(e, what) from None
 
     # -- calls -------------------------------------------------------------------------------------------------------
+
+    def check_daemon(self, timeout=None):
+        """ListModels, checking the daemon's protocol revision; sets .daemon_version and .protocol_version. A daemon older
+        than this bridge needs (or from before versions were reported) raises SlicerRegError naming both and what to do."""
+        reply = self._call("list models", self.models_stub.ListModels, self.pb["models_pb2"].ListModelsRequest(),
+                           timeout=timeout or self.timeout, wait_for_ready=False)
+        if reply.protocol_version < PROTOCOL_REVISION_REQUIRED:
+            daemon = ("an older release that does not report its version (protocol revision 1)" if reply.protocol_version == 0
+                      else f"release {reply.daemon_version} (protocol revision {reply.protocol_version})")
+            raise SlicerRegError(f"the daemon at {self.address} is {daemon}, but this SlicerReg module needs protocol revision "
+                                 f"{PROTOCOL_REVISION_REQUIRED} or newer: update SlicerReg and restart the daemon (`slicerreg serve`, "
+                                 "or 'Stop' then 'Start local daemon' in the module)", "FAILED_PRECONDITION")
+        self.daemon_version, self.protocol_version = reply.daemon_version, reply.protocol_version
+        return reply
 
     def models(self, timeout=None):
         """The daemon's model cards (ModelCard messages)."""

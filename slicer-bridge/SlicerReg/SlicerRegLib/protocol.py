@@ -18,6 +18,9 @@ import threading
 
 PROTO_FILES = ("slicerreg/v1/data.proto", "slicerreg/v1/registration.proto", "slicerreg/v1/models.proto")  # the ones the bridge calls
 PROTOCOL_PACKAGE = "slicerreg.v1"
+# The oldest daemon protocol revision this bridge works with (ListModelsReply.protocol_version; 0 = a daemon from before
+# the field). Revisions within slicerreg.v1 only add; the C# client's ProtocolRevision.Required is the same number.
+PROTOCOL_REVISION_REQUIRED = 2
 _lock = threading.Lock()
 _modules = None
 

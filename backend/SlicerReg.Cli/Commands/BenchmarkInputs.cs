@@ -1,0 +1,35 @@
+using SlicerReg.Client;
+using SlicerReg.Core.Anatomy;
+using SlicerReg.Core.Geometry;
+using SlicerReg.Core.Imaging;
+using SlicerReg.Engine.Network;
+
+namespace SlicerReg.Cli.Commands;
+
+/// <summary>Inputs the benchmark sections share: synthetic radiographs on the paper's views, untrained model folders.</summary>
+public static class BenchmarkInputs
+{
+    /// <summary>A radiograph of uniform random pixels on the AP or lateral preset view resized to <paramref name="columns"/>×<paramref name="rows"/> (timings do not depend on the pixels).</summary>
+    public static ViewImage Image(int columns, int rows, bool lateral)
+    {
+        var view = ((lateral ? ViewPresets.Lateral : ViewPresets.Ap) with { Columns = columns, Rows = rows }).ToView();
+        var rng = new Random(columns + (lateral ? 1 : 0));
+        var pixels = new float[(long)columns * rows];
+        for (long n = 0; n < pixels.LongLength; n++) pixels[n] = (float)rng.NextDouble();
+        return new ViewImage(new Image2D(columns, rows, view.ColumnSpacingMm, view.RowSpacingMm, pixels), view);
+    }
+
+    /// <summary>
+    /// A real network of <paramref name="preset"/>, untrained (seed 1), saved as a model folder under <paramref name="scratch"/>
+    /// (network.json + weights.dat, no atlas copy: loading it uses the shipped atlas/&lt;preset&gt;/). Returns the folder.
+    /// </summary>
+    public static string UntrainedModel(NetworkPreset preset, string scratch)
+    {
+        string folder = Path.Combine(scratch, "untrained-" + preset.Name);
+        if (File.Exists(Path.Combine(folder, RegistrationNetwork.WeightsFileName))) return folder;
+        var grid = preset.CentredGrid(AtlasGrid.Centre);
+        using var net = new RegistrationNetwork(NetworkConfig.For(preset), grid, NetworkBenchmark.OrthogonalViews(preset, AtlasGrid.Centre));
+        net.Save(folder);
+        return folder;
+    }
+}
