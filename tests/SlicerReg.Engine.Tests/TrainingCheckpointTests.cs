@@ -110,6 +110,20 @@ public class TrainingCheckpointTests
     }
 
     [Test]
+    public void GeneralisedDatasetsTrainWithAViewPairPerSample()
+    {
+        string data = TrainingTestData.Dataset(3, 12, new[] { 0.67, 0.33, 0.0 }, ViewMode.Generalised);
+        var manifest = DatasetManifest.Read(data);
+        var atlas = Core.IO.VolumeFile.Read(TrainingTestData.Atlas.Ct);
+        using var subjects = new DatasetSubjects(manifest, NetworkPreset.Tiny, NetworkInputs.Masked, atlas.Geometry);
+        var pairs = manifest.Subjects.Select(s => subjects.Get(s, out _).Views).ToList();
+        Assert.That(pairs.Distinct().Count(), Is.EqualTo(3), "each generalised subject has its own view pair");
+        var state = Trainer.Run(Options(TrainingTestData.NewFolder("generalised"), 1) with { DataFolder = data });
+        Assert.That(state.Step, Is.EqualTo(2));
+        Assert.That(state.History[0].ValidationDice, Is.InRange(0.3, 1.0));
+    }
+
+    [Test]
     public void SubjectOrderDependsOnSeedAndEpochOnly()
     {
         Assert.That(Trainer.Order(10, 3, 0), Is.EqualTo(Trainer.Order(10, 3, 0)));

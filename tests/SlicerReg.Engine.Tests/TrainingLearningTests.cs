@@ -17,15 +17,15 @@ public class TrainingLearningTests
     [OneTimeSetUp] public void Load() => ComputeDevice.EnsureLoaded();
 
     public static int Epochs => int.TryParse(Environment.GetEnvironmentVariable("SLICERREG_LEARNING_EPOCHS"), out var e) ? e : 6;
-    public static double Lr => double.TryParse(Environment.GetEnvironmentVariable("SLICERREG_LEARNING_LR"), System.Globalization.CultureInfo.InvariantCulture, out var e) ? e : 1e-3;
+    public static double Lr => double.TryParse(Environment.GetEnvironmentVariable("SLICERREG_LEARNING_LR"), System.Globalization.CultureInfo.InvariantCulture, out var e) ? e : 3e-4;
     public static int NccWindow => int.TryParse(Environment.GetEnvironmentVariable("SLICERREG_LEARNING_NCC"), out var e) ? e : 0;
-    public static int Count => int.TryParse(Environment.GetEnvironmentVariable("SLICERREG_LEARNING_COUNT"), out var e) ? e : 40;
+    public static int Count => int.TryParse(Environment.GetEnvironmentVariable("SLICERREG_LEARNING_COUNT"), out var e) ? e : 30;
 
     [Test]
     public void TrainedNetworkBeatsAffineWhichBeatsIdentityOnHeldOutSubjects()
     {
         var clock = Stopwatch.StartNew();
-        string data = TrainingTestData.Dataset(Count, 2026, new[] { 0.75, 0.1, 0.15 });
+        string data = TrainingTestData.Dataset(Count, 2026, new[] { 0.6, 0.1, 0.3 });
         double simulate = clock.Elapsed.TotalSeconds;
         string model = TrainingTestData.NewFolder("learning-model");
         var (atlasCt, atlasLabel) = TrainingTestData.Atlas;

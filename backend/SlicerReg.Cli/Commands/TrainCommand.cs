@@ -15,7 +15,7 @@ public sealed class TrainCommand : ICommand
     public string Name => "train";
     public string Summary => "train the registration network on a dataset made by `slicerreg simulate`";
     public string Usage => "slicerreg train --data DIR --preset paper|standard|tiny --out MODEL [--epochs N] [--resume] [--lr X] [--seed S]\n" +
-                           "             [--input masked|unmasked] [--atlas CT [--atlas-label LABEL]] [--device cpu|cuda] [--quiet]";
+                           "             [--input masked|unmasked] [--ncc-window W] [--atlas CT [--atlas-label LABEL]] [--device cpu|cuda] [--quiet]";
     public IReadOnlySet<string> Flags { get; } = new HashSet<string> { "resume", "quiet" };
 
     public int Run(Arguments args, TextWriter stdout)
@@ -24,7 +24,7 @@ public sealed class TrainCommand : ICommand
         string model = args.Option("out") ?? throw new UsageException("--out MODEL is required");
         string? preset = args.Option("preset");
         string? epochsText = args.Option("epochs"), lrText = args.Option("lr"), seedText = args.Option("seed"), input = args.Option("input");
-        string? atlas = args.Option("atlas"), atlasLabel = args.Option("atlas-label");
+        string? atlas = args.Option("atlas"), atlasLabel = args.Option("atlas-label"), nccText = args.Option("ncc-window");
         string device = args.Option("device") ?? "cpu";
         bool resume = args.Flag("resume"), quiet = args.Flag("quiet");
         args.RejectUnknown();
@@ -37,6 +37,9 @@ public sealed class TrainCommand : ICommand
                      : throw new UsageException($"--lr '{lrText}': expected a positive number");
         long? seed = seedText is null ? null : long.TryParse(seedText, NumberStyles.Integer, CultureInfo.InvariantCulture, out long s) ? s
                      : throw new UsageException($"--seed '{seedText}': expected an integer");
+        int? ncc = nccText is null ? null : int.TryParse(nccText, NumberStyles.Integer, CultureInfo.InvariantCulture, out int w) && (w == 0 || (w > 0 && w % 2 == 1 && w <= 31)) ? w
+                   : throw new UsageException($"--ncc-window '{nccText}': expected 0 (global NCC) or an odd window ≤ 31 voxels");
+        if (resume && ncc is not null) throw new UsageException("--ncc-window is part of the network configuration; a resumed run keeps the checkpoint's");
         if (input is not (null or NetworkInputs.Masked or NetworkInputs.Unmasked)) throw new UsageException($"--input '{input}': expected masked or unmasked");
 
         string? atlasCt = null;
@@ -51,6 +54,7 @@ public sealed class TrainCommand : ICommand
         {
             DataFolder = data, ModelFolder = model, Preset = preset, Epochs = epochs, LearningRate = lr, Seed = seed, Input = input,
             Resume = resume, AtlasCt = atlasCt, AtlasLabel = atlasLabel, Device = device,
+            Network = ncc is { } window ? Engine.Network.NetworkConfig.For(Engine.Network.NetworkPreset.Named(preset!)) with { NccWindow = window } : null,
         };
 
         using var cancel = new CancellationTokenSource();
