@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Writes a shipped model's card (card.json + MODEL_CARD.md) from the files the CLI wrote; no number is typed by hand.
 
-    /usr/bin/python3 docs/tools/model_card.py --name femur-standard --model TRAIN_OUT --train-data DATA \
+    /usr/bin/python3 docs/tools/model_card.py --name femur-tiny --model TRAIN_OUT --train-data DATA \
         --eval orthogonal=EVAL_DIR:TEST_DATA --eval generalised=EVAL_DIR:TEST_DATA \
         --train-command "slicerreg train ..." --wall-seconds S --stopped "why training stopped" --machine "..."
 
@@ -108,7 +108,7 @@ def main():
         summary = read_json(os.path.join(eval_dir, "summary.json"))["summary"]
         figs = {}
         for png in sorted(os.listdir(eval_dir)):
-            if png.endswith(".png") and (png.startswith("boxplot_") or png == "heatmap_dice_full.png"):
+            if png in ("boxplot_dice.png", "boxplot_assd.png", "boxplot_hd95.png", "heatmap_dice_full.png"):
                 target = f"model_{a.name}_{name}_{png}"
                 shutil.copyfile(os.path.join(eval_dir, png), os.path.join(images, target))
                 figs[png[:-4]] = f"docs/images/{target}"
@@ -154,7 +154,8 @@ def markdown(c):
     ]
     for h in t["history"]:
         lines.append(f"| {h['epoch'] + 1} | {h['step']} | {h['trainLoss']:.5f} | {h['validationDiceAffine']:.4f} | {h['validationDice']:.4f} | {h['seconds']:.0f} |")
-    lines += ["", f"![loss curve]({rel}docs/images/model_{c['name']}_loss.png)", ""]
+    lines += ["", f"![loss curve]({rel}docs/images/model_{c['name']}_loss.png)",
+              f"![validation Dice]({rel}docs/images/model_{c['name']}_validation_dice.png)", ""]
     for e in c["evaluation"]:
         lines += [
             f"## Held-out results: {e['name']} test set ({e['subjects']} subjects)",
@@ -174,7 +175,7 @@ def markdown(c):
             lines.append(f"| {label} | " + " | ".join(cells) + " |")
         lines.append("")
         for key, path in e["figures"].items():
-            if key in ("boxplot_dice", "boxplot_assd", "heatmap_dice_full"):
+            if key in ("boxplot_dice", "boxplot_assd", "boxplot_hd95", "heatmap_dice_full"):
                 lines.append(f"![{e['name']} {key}]({rel}{path})")
         lines.append("")
     if c.get("notes"):

@@ -10,7 +10,7 @@ namespace SlicerReg.Engine.Inference;
 public static class ShippedModel
 {
     /// <summary>The default model of `slicerreg demo` (and of anything else that needs "the" model).</summary>
-    public const string DefaultName = "femur-standard";
+    public const string DefaultName = "femur-tiny";
 
     public static string Find(string name = DefaultName)
         => ShippedAtlas.FindFolder(Path.Combine("atlas", "models", name), f => File.Exists(Path.Combine(f, RegistrationNetwork.ConfigFileName)), out var looked)
