@@ -49,12 +49,8 @@ public sealed class RegistrationClient(GrpcChannel channel) : IDisposable
 
     /// <summary>The messages that upload one radiograph: header, chunks, checksum trailer (public so tests can break them).</summary>
     public static IEnumerable<SubmitRequest> ImageMessages(ViewImage image, ViewRole role)
-    {
-        yield return new SubmitRequest { Image = WireConvert.Header(image.Image, image.View, role) };
-        var payload = VoxelArrayMemory.Of(image.Image.Pixels);
-        foreach (var chunk in ChunkedTransfer.Chunks(payload)) yield return new SubmitRequest { Chunk = chunk };
-        yield return new SubmitRequest { End = ChunkedTransfer.End(payload.Span) };
-    }
+        => ChunkedTransfer.Messages(new SubmitRequest { Image = WireConvert.Header(image.Image, image.View, role) }, VoxelArrayMemory.Of(image.Image.Pixels),
+                                    c => new SubmitRequest { Chunk = c }, e => new SubmitRequest { End = e });
 
     /// <summary>Every event of the job (earlier ones replayed), ending with its result or error.</summary>
     public async IAsyncEnumerable<JobEvent> WatchAsync(string jobId, [EnumeratorCancellation] CancellationToken ct = default)
@@ -71,25 +67,19 @@ public sealed class RegistrationClient(GrpcChannel channel) : IDisposable
     {
         using var call = _registration.FetchResult(new FetchRequest { JobId = jobId, Name = name }, cancellationToken: ct);
         string what = $"result '{name}' of job {jobId}";
-        Volume? volume = null; VolumeHeader? header = null; TransferReceiver? receiver = null;
+        VolumeReceiver? receiver = null;
         await foreach (var reply in call.ResponseStream.ReadAllAsync(ct))
         {
             switch (reply.PartCase)
             {
-                case FetchReply.PartOneofCase.Header when volume is null:
-                    header = reply.Header;
-                    volume = WireConvert.AllocateVolume(header, what);
-                    receiver = new TransferReceiver(VoxelArrayMemory.Of(volume.Data), what);
-                    break;
+                case FetchReply.PartOneofCase.Header when receiver is null: receiver = new VolumeReceiver(reply.Header, what); break;
                 case FetchReply.PartOneofCase.Chunk when receiver != null: receiver.Add(reply.Chunk); break;
                 case FetchReply.PartOneofCase.End when receiver != null: receiver.End(reply.End); break;
                 default: throw new ProtocolException(StatusCode.Internal, $"{what}: unexpected {reply.PartCase} message");
             }
         }
-        if (volume is null || receiver is null || !receiver.Complete)
-            throw new ProtocolException(StatusCode.DataLoss, $"{what}: the download ended before its checksum trailer");
-        WireConvert.ToRasInPlace(volume, header!);
-        return volume;
+        if (receiver is null) throw new ProtocolException(StatusCode.DataLoss, $"{what}: the download ended before its header");
+        return receiver.Finish();
     }
 
     public void Dispose() => channel.Dispose();

@@ -13,7 +13,9 @@ public static class SlicerRegChannel
 {
     public static GrpcChannel Open(string address, string? token = null)
     {
-        var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, KeepAlivePingDelay = TimeSpan.FromSeconds(30) };
+        // A 2 MiB initial receive window: downloads of 1 MiB chunks run at full speed from the start (the default, 64 KiB,
+        // grows only with measured round trips).
+        var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, KeepAlivePingDelay = TimeSpan.FromSeconds(30), InitialHttp2StreamWindowSize = 2 * 1024 * 1024 };
         string uri;
         if (address.StartsWith("unix:", StringComparison.Ordinal))
         {

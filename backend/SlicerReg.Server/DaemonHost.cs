@@ -15,6 +15,7 @@ using SlicerReg.Core.IO;
 using SlicerReg.Server.Domain;
 using SlicerReg.Server.Jobs;
 using SlicerReg.Server.Services;
+using SlicerReg.Server.Simulation;
 
 namespace SlicerReg.Server;
 
@@ -39,6 +40,11 @@ public static class DaemonHost
     public static async Task<int> RunAsync(DaemonOptions options, TextWriter stdout, CancellationToken stop = default)
     {
         options.Validate();
+        // CPU-bound work (DRR rendering's Parallel.For, engines) occupies thread-pool threads; with the default minimum
+        // (one per core) the pool would add a thread for gRPC I/O — a cancel, a health check — only after ~0.5 s of
+        // starvation. A higher minimum lets those run at once.
+        ThreadPool.GetMinThreads(out int minWorkers, out int minIo);
+        ThreadPool.SetMinThreads(Math.Max(minWorkers, 4 * Environment.ProcessorCount + 8), minIo);
         Volume? atlas = options.AtlasFile is null ? null : VolumeFile.Read(options.AtlasFile);
         Volume? labels = options.AtlasLabelsFile is null ? null : VolumeFile.Read(options.AtlasLabelsFile);
         if (labels != null)
@@ -68,6 +74,11 @@ public static class DaemonHost
             // A watcher whose machine vanished without closing its connection is found by HTTP/2 pings.
             k.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(30);
             k.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
+            // HTTP/2 flow-control windows sized for 1 MiB chunks (Kestrel's defaults, 96 KiB per stream and 128 KiB per
+            // connection, stall an upload every tenth of a chunk waiting for a window update). The connection window bounds
+            // what one client connection can make the daemon buffer, whatever its number of streams.
+            k.Limits.Http2.InitialStreamWindowSize = 2 * 1024 * 1024;
+            k.Limits.Http2.InitialConnectionWindowSize = 4 * 1024 * 1024;
             if (options.Socket != null)
             {
                 PrepareSocketPath(options.Socket);
@@ -84,6 +95,7 @@ public static class DaemonHost
         builder.Services.AddSingleton(catalog);
         builder.Services.AddSingleton<JobQueue>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JobQueue>());
+        builder.Services.AddSingleton<SimulationGate>();
         builder.Services.AddSingleton<TokenInterceptor>();
         builder.Services.AddGrpc(o =>
         {
@@ -92,11 +104,21 @@ public static class DaemonHost
             o.Interceptors.Add<TokenInterceptor>();
         });
         builder.Services.AddGrpcReflection();
-        builder.Services.AddGrpcHealthChecks().AddCheck("jobs", () => HealthCheckResult.Healthy());
+        // Health per service name as well as overall (""): grpc_health_probe -service slicerreg.v1.Simulation, etc.
+        builder.Services.AddGrpcHealthChecks(o =>
+            {
+                o.Services.Map("slicerreg.v1.Registration", c => c.Name == "jobs");
+                o.Services.Map("slicerreg.v1.Models", c => c.Name == "jobs");
+                o.Services.Map("slicerreg.v1.Simulation", c => c.Name == "simulation");
+            })
+            .AddCheck("jobs", () => HealthCheckResult.Healthy())
+            .AddCheck("simulation", () => HealthCheckResult.Healthy());
 
         await using var app = builder.Build();
         app.MapGrpcService<RegistrationService>();
         app.MapGrpcService<ModelsService>();
+        app.MapGrpcService<SimulationService>();
+        if (options.Diagnostics) app.MapGrpcService<DiagnosticsService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
 

@@ -7,17 +7,20 @@ namespace SlicerReg.Server.Tests;
 
 /// <summary>
 /// Transfers far above gRPC's 4 MB message limit and Kestrel's 30 MB body limit, over a unix domain socket: a 32 MB radiograph
-/// upload and a 41 MB atlas download (spilled to the daemon's temp folder), intact; then a graceful SIGTERM that removes the
-/// socket and the spill folder.
+/// upload and a 256 MiB atlas download (issue 6: "a 256 MB volume round-trips intact": nibabel-written file → daemon → spill
+/// file → wire → client, every voxel compared), then a graceful SIGTERM that removes the socket and the spill folder.
 /// </summary>
 [TestFixture, NonParallelizable]
 public sealed class LargeTransferTests
 {
     [Test]
-    public async Task FortyMegabyteVolume_RoundTripsIntact_OverAUnixSocket_AndShutdownCleansUp()
+    public async Task QuarterGigabyteVolume_RoundTripsIntact_OverAUnixSocket_AndShutdownCleansUp()
     {
-        using var folder = new TempFolder();
-        var atlas = TestData.MakeAtlas(folder, "big", new GridSize(256, 200, 200), seed: 11); // 40.96 MB float32
+        var total = System.Diagnostics.Stopwatch.StartNew();
+        using var folder = new TempFolder(); // deleted on Dispose, whatever happens: 2 × 256 MiB of files
+        var atlas = TestData.MakeAtlas(folder, "big", new GridSize(512, 512, 256), seed: 11); // 268 435 456 bytes (256 MiB) float32
+        File.Delete(folder.File("big.raw"));
+        TestContext.Out.WriteLine($"atlas written by nibabel in {total.Elapsed.TotalSeconds:0.0} s");
         string tmp = Directory.CreateDirectory(folder.File("tmp")).FullName;
         string socket = folder.File("daemon.sock");
         // The spill folder a killed daemon left behind (its PID: a process that has exited) is removed by the next one.
@@ -45,12 +48,16 @@ public sealed class LargeTransferTests
         var warped = await client.FetchAsync(reply.JobId, "warped_atlas");
         TestContext.Out.WriteLine($"fetched {warped.Bytes.Length / 1e6:0.0} MB in {sw.Elapsed.TotalSeconds:0.00} s");
         Assert.That(warped.Size, Is.EqualTo(atlas.Size));
+        Assert.That(warped.Bytes.Length, Is.EqualTo(256L * 1024 * 1024));
         Assert.That(warped.As<float>().AsSpan().SequenceEqual(atlas.Voxels), Is.True, "every voxel as nibabel wrote it");
+        var m = warped.Geometry.IjkToRas.ToRowMajor();
+        for (int n = 0; n < 16; n++) Assert.That(m[n], Is.EqualTo(atlas.IjkToRasRowMajor[n]).Within(1e-5), $"IJK→RAS entry {n}");
         Assert.That(Directory.GetFiles(tmp, "*.raw", SearchOption.AllDirectories), Is.Empty, "fetched results are deleted");
 
         Assert.That(daemon.Terminate(), Is.EqualTo(0));
         Assert.That(File.Exists(socket), Is.False, "the socket is removed on shutdown");
         Assert.That(Directory.GetFileSystemEntries(tmp, "slicerreg-daemon-*"), Is.Empty, "the spill folder is removed on shutdown");
+        TestContext.Out.WriteLine($"whole test {total.Elapsed.TotalSeconds:0.0} s");
     }
 
     [Test]

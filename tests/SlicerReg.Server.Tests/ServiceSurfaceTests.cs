@@ -70,7 +70,22 @@ public sealed class ServiceSurfaceTests
         await call.RequestStream.CompleteAsync();
         Assert.That(await call.ResponseStream.MoveNext(), Is.True);
         var names = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
-        Assert.That(names, Is.SupersetOf(new[] { "slicerreg.v1.Registration", "slicerreg.v1.Models", "grpc.health.v1.Health" }));
+        Assert.That(names, Is.SupersetOf(new[] { "slicerreg.v1.Registration", "slicerreg.v1.Models", "slicerreg.v1.Simulation", "grpc.health.v1.Health" }));
+        Assert.That(names, Does.Not.Contain("slicerreg.v1.Diagnostics"), "only with --diagnostics");
+    }
+
+    [Test]
+    public async Task Health_AnswersPerService_AndDiagnosticsIsOffByDefault()
+    {
+        using var channel = _daemon.Channel();
+        var health = new Grpc.Health.V1.Health.HealthClient(channel);
+        foreach (var service in new[] { "", "slicerreg.v1.Registration", "slicerreg.v1.Models", "slicerreg.v1.Simulation" })
+            Assert.That((await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest { Service = service })).Status,
+                        Is.EqualTo(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving), $"service '{service}'");
+        var unknown = Assert.ThrowsAsync<RpcException>(async () => await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest { Service = "nope" }));
+        Assert.That(unknown!.StatusCode, Is.EqualTo(StatusCode.NotFound));
+        var diagnostics = Assert.ThrowsAsync<RpcException>(async () => await new Protocol.V1.Diagnostics.DiagnosticsClient(channel).CollectMemoryAsync(new Protocol.V1.CollectMemoryRequest()));
+        Assert.That(diagnostics!.StatusCode, Is.EqualTo(StatusCode.Unimplemented));
     }
 
     [Test]

@@ -33,7 +33,8 @@ CHUNK = 1024 * 1024
 def generate_stubs(out):
     """Runs Debian's protoc (grpc_tools) on the project's protos and the health proto; returns the imported modules."""
     protos = [os.path.join(ROOT, "protos"), os.path.join(os.path.dirname(__file__), "protos")]
-    files = ["slicerreg/v1/data.proto", "slicerreg/v1/registration.proto", "slicerreg/v1/models.proto", "health_check/health.proto"]
+    files = ["slicerreg/v1/data.proto", "slicerreg/v1/registration.proto", "slicerreg/v1/models.proto", "slicerreg/v1/simulation.proto",
+             "health_check/health.proto"]
     args = [sys.executable, "-m", "grpc_tools.protoc"] + ["-I" + p for p in protos] + ["--python_out=" + out, "--grpc_python_out=" + out] + files
     os.makedirs(out, exist_ok=True)
     done = subprocess.run(args, capture_output=True, text=True)
@@ -41,7 +42,8 @@ def generate_stubs(out):
         raise RuntimeError(f"grpc_tools.protoc failed (install python3-grpc-tools):\n{done.stderr}")
     sys.path.insert(0, out)
     names = ["slicerreg.v1.data_pb2", "slicerreg.v1.registration_pb2", "slicerreg.v1.registration_pb2_grpc",
-             "slicerreg.v1.models_pb2", "slicerreg.v1.models_pb2_grpc", "health_check.health_pb2", "health_check.health_pb2_grpc"]
+             "slicerreg.v1.models_pb2", "slicerreg.v1.models_pb2_grpc", "slicerreg.v1.simulation_pb2", "slicerreg.v1.simulation_pb2_grpc",
+             "health_check.health_pb2", "health_check.health_pb2_grpc"]
     return {n.split(".")[-1]: importlib.import_module(n) for n in names}
 
 
@@ -57,6 +59,7 @@ class DaemonTests(unittest.TestCase):
         cls.affine = np.array([[0, -1.2, 0, 10.5], [1.5, 0, 0, -20], [0, 0, 2.5, 30], [0, 0, 0, 1]])
         path = os.path.join(cls.tmp.name, "atlas.nii")
         nib.save(nib.Nifti1Image(cls.atlas, cls.affine), path)
+        cls.atlas_path = path
         cls.log_path = os.path.join(cls.tmp.name, "daemon.log")
         cls.log = open(cls.log_path, "w")
         cls.proc = subprocess.Popen(["dotnet", DLL, "serve", "--listen", "127.0.0.1:0", "--atlas", path],
@@ -167,6 +170,42 @@ class DaemonTests(unittest.TestCase):
             self.submit(ap, lat)
         self.assertEqual(ctx.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
         self.assertIn("AP image: 1 pixel is NaN or infinite (first at column 3, row 2)", ctx.exception.details())
+
+    def test_simulation_drr_equals_slicerreg_drr(self):
+        """A DRR of the nibabel-written CT rendered by the daemon's Simulation service equals, bit for bit, the DRR that
+        `slicerreg drr` writes for the same view (read back with nibabel), and sits on the detector plane."""
+        d, s = self.pb["data_pb2"], self.pb["simulation_pb2"]
+        out = os.path.join(self.tmp.name, "drr.nii")
+        subprocess.run(["dotnet", DLL, "drr", "--ct", self.atlas_path, "--view", "ap", "--out", out], check=True, capture_output=True)
+        expected = np.asarray(nib.load(out).dataobj)[:, :, 0]  # [columns, rows]
+        # The ap preset, as `slicerreg drr --view ap` uses it (docs/geometry.md): SDD 1000, SOD 925, 160×224 px of 1 mm.
+        view = d.CalibratedView(source=[0, 925, 0], detector_center=[0, -75, 0], column_direction=[-1, 0, 0], row_direction=[0, 0, -1],
+                                pixel_spacing=[1, 1], size=[160, 224], coordinate_system=d.COORDINATE_SYSTEM_RAS)
+        ct = self.atlas.astype("<f4")
+        # The matrix as the file stores it (NIfTI keeps float32 sform rows), i.e. what `slicerreg drr` read.
+        affine = nib.load(self.atlas_path).affine
+        payload = ct.tobytes(order="F")  # i fastest
+        header = d.VolumeHeader(shape=list(ct.shape), components=1, voxel_type=d.VOXEL_TYPE_FLOAT32, kind=d.VOLUME_KIND_SCALAR,
+                                index_to_world=list(affine.ravel()), coordinate_system=d.COORDINATE_SYSTEM_RAS, byte_length=len(payload))
+        def messages():
+            yield s.SimulateRequest(header=s.SimulateHeader(views=[view], client="python test"))
+            yield s.SimulateRequest(volume=s.VolumeUpload(input=s.SIMULATION_INPUT_CT, header=header))
+            for off in range(0, len(payload), CHUNK):
+                yield s.SimulateRequest(chunk=d.Chunk(offset=off, data=payload[off:off + CHUNK]))
+            yield s.SimulateRequest(end=d.TransferEnd(sha256=hashlib.sha256(payload).digest()))
+        replies = list(self.pb["simulation_pb2_grpc"].SimulationStub(self.channel).RenderDrr(messages(), timeout=30))
+        image, data, end = replies[0].image, b"".join(r.chunk.data for r in replies[1:-1]), replies[-1].end
+        self.assertEqual((image.view_index, image.name), (0, "drr"))
+        self.assertEqual(hashlib.sha256(data).digest(), end.sha256)
+        self.assertEqual(list(image.header.shape), [160, 224, 1])
+        drr = np.frombuffer(data, dtype="<f4").reshape((160, 224), order="F")
+        self.assertGreater(np.count_nonzero(drr), 50, "rays cross the CT (a 9×7×5 CT of ≤ 2.5 mm voxels)")
+        np.testing.assert_array_equal(drr, expected)
+        m = np.array(image.header.index_to_world).reshape(4, 4)
+        # Pixel (0, 0) is the detector's top-left pixel centre; columns run along -x (RAS), rows along -z.
+        np.testing.assert_allclose(m[:3, 3], [79.5, -75, 111.5], atol=1e-9)
+        np.testing.assert_allclose(m[:3, 0], [-1, 0, 0], atol=1e-12)
+        np.testing.assert_allclose(m[:3, 1], [0, 0, -1], atol=1e-12)
 
     def test_client_process_dying_mid_upload_is_dropped(self):
         """A client process killed mid-upload (os._exit: no cancel, no goodbye): the daemon drops the upload within a

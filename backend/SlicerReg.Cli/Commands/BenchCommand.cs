@@ -40,6 +40,7 @@ public sealed class BenchCommand : ICommand
         new DrrBenchmarkSection(),
         new ProstBenchmarkSection(),
         new TrainBenchmarkSection(),
+        new DaemonBenchmarkSection(),
     };
 
     public string Name => "bench";

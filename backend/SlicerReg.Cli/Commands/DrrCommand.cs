@@ -1,4 +1,7 @@
 using System.Globalization;
+using Grpc.Core;
+using SlicerReg.Client;
+using SlicerReg.Client.Protocol;
 using SlicerReg.Core.Geometry;
 using SlicerReg.Core.Imaging;
 using SlicerReg.Core.IO;
@@ -9,6 +12,8 @@ namespace SlicerReg.Cli.Commands;
 /// <summary>
 /// `slicerreg drr`: renders a DRR of a CT (HU) for a view and writes it as a radiograph volume placed on the detector,
 /// with its calibration in the metadata (docs/geometry.md); optionally projects a label map into a mask.
+/// With --server the same rendering runs on a daemon (its Simulation service, docs/daemon.md): the CT is uploaded, the
+/// DRR streamed back, and the same files written.
 /// </summary>
 public sealed class DrrCommand : ICommand
 {
@@ -16,7 +21,8 @@ public sealed class DrrCommand : ICommand
     public string Summary => "render a digitally reconstructed radiograph (and a projected label mask) of a CT";
     public string Usage => "slicerreg drr --ct CT --view VIEW.json|ap|lateral --out DRR.nrrd [--label LABELMAP --mask-out MASK.nrrd [--label-value N]]\n" +
                            "             [--mode exact|uniform] [--step MM] [--output line-integral|intensity] [--i0 I0] [--mu-water PER_MM]\n" +
-                           "             [--noise PHOTONS] [--seed S] [--threads N]";
+                           "             [--noise PHOTONS] [--seed S] [--threads N] [--server ADDR [--token TOKEN]]\n" +
+                           "             --server HOST:PORT|unix:/PATH renders on a running daemon (slicerreg serve) instead of here.";
 
     public int Run(Arguments args, TextWriter stdout)
     {
@@ -24,6 +30,8 @@ public sealed class DrrCommand : ICommand
         string? label = args.Option("label");
         if (args.Positional.Count > 0) throw new UsageException($"drr takes no positional arguments (got '{args.Positional[0]}')");
         string? maskOut = args.Option("mask-out");
+        string? server = args.Option("server");
+        string? token = args.Option("token") ?? Environment.GetEnvironmentVariable("SLICERREG_TOKEN");
         int? labelValue = OptionalInt(args, "label-value");
         var options = new DrrOptions
         {
@@ -50,6 +58,8 @@ public sealed class DrrCommand : ICommand
         if ((label == null) != (maskOut == null)) throw new UsageException("--label and --mask-out go together");
         if (labelValue != null && label == null) throw new UsageException("--label-value needs --label");
         if (options.Threads is < 1) throw new UsageException("--threads must be at least 1");
+        if (server != null && options.Threads != null) throw new UsageException("--threads applies to local rendering; the daemon chooses its own threads");
+        if (server == null && args.Option("token") != null) throw new UsageException("--token goes with --server");
         if (options.StepMm != null && options.Mode != DrrMode.Uniform) throw new UsageException("--step applies to --mode uniform only");
         if (maskOut != null && Path.GetFullPath(maskOut) == Path.GetFullPath(output)) throw new UsageException("--mask-out and --out name the same file");
         if (VolumeFile.FormatFor(output) is NiftiFormat) // unknown output type: fails here, before the work
@@ -59,17 +69,14 @@ public sealed class DrrCommand : ICommand
         var view = ViewFile.Load(viewArg);
         var volume = VolumeFile.Read(ct);
         if (volume.Components != 1) throw new ImageFormatException(ct, $"a CT has one component per voxel, this file has {volume.Components}");
-        var started = System.Diagnostics.Stopwatch.StartNew();
-        var image = DrrRenderer.Render(volume, view, options);
-        double ms = started.Elapsed.TotalMilliseconds;
+        var labels = label is null ? null : VolumeFile.Read(label);
+        if (labels != null && labels.Components != 1) throw new ImageFormatException(label!, $"a label map has one component per voxel, this file has {labels.Components}");
+        var (image, maskImage, ms) = server is null ? RenderHere(volume, labels, view, options, labelValue) : RenderOnDaemon(server, token, volume, labels, view, options, labelValue);
         Volume? mask = null;
-        if (label != null)
+        if (maskImage != null)
         {
-            var labels = VolumeFile.Read(label);
-            if (labels.Components != 1) throw new ImageFormatException(label, $"a label map has one component per voxel, this file has {labels.Components}");
-            var m = LabelProjector.Project(labels, view, labelValue, threads: options.Threads);
-            if (m.Pixels.All(p => p == 0)) stdout.WriteLine($"warning: no ray of the view crosses {(labelValue is { } lv ? $"label {lv}" : "any label")} in {label}");
-            mask = new Radiograph(m, view).ToVolume().ConvertTo(VoxelType.UInt8, VolumeKind.LabelMap);
+            if (maskImage.Pixels.All(p => p == 0)) stdout.WriteLine($"warning: no ray of the view crosses {(labelValue is { } lv ? $"label {lv}" : "any label")} in {label}");
+            mask = new Radiograph(maskImage, view).ToVolume().ConvertTo(VoxelType.UInt8, VolumeKind.LabelMap);
         }
         var drr = new Radiograph(image, view).ToVolume();
         drr.Metadata["slicerreg_drr"] = $"mode={options.Mode.ToString().ToLowerInvariant()} output={(options.Output == DrrOutput.Intensity ? "intensity" : "line-integral")} " +
@@ -77,8 +84,29 @@ public sealed class DrrCommand : ICommand
                                         (options.NoisePhotons is { } n ? $" photons={n.ToString("R", CultureInfo.InvariantCulture)} seed={options.Seed}" : "");
         VolumeFile.Write(drr, output);
         if (mask != null) VolumeFile.Write(mask, maskOut!);
-        stdout.WriteLine($"wrote {output} ({view.Columns}×{view.Rows}, {options.Mode.ToString().ToLowerInvariant()}, {ms:F1} ms){(mask != null ? $" and {maskOut}" : "")}");
+        stdout.WriteLine($"wrote {output} ({view.Columns}×{view.Rows}, {options.Mode.ToString().ToLowerInvariant()}, {ms:F1} ms{(server != null ? " on the daemon" : "")}){(mask != null ? $" and {maskOut}" : "")}");
         return 0;
+    }
+
+    static (Image2D Drr, Image2D? Mask, double Ms) RenderHere(Volume ct, Volume? labels, CalibratedView view, DrrOptions options, int? labelValue)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var image = DrrRenderer.Render(ct, view, options);
+        double ms = started.Elapsed.TotalMilliseconds;
+        return (image, labels is null ? null : LabelProjector.Project(labels, view, labelValue, threads: options.Threads), ms);
+    }
+
+    /// <summary>The same rendering on a daemon (Simulation.RenderDrr); its status and message become this command's error.</summary>
+    static (Image2D Drr, Image2D? Mask, double Ms) RenderOnDaemon(string server, string? token, Volume ct, Volume? labels, CalibratedView view, DrrOptions options, int? labelValue)
+    {
+        using var client = SimulationClient.Connect(server, token);
+        try
+        {
+            var r = client.RenderDrrAsync(ct, new[] { view }, options, labels, labelValue).GetAwaiter().GetResult()[0];
+            return (SimulationClient.Pixels(r.Drr, view), r.Mask is null ? null : SimulationClient.Pixels(r.Mask, view), r.DaemonMilliseconds);
+        }
+        catch (RpcException e) { throw new InvalidOperationException($"the daemon at {server} answered {e.StatusCode}: {e.Status.Detail}", e); }
+        catch (ProtocolException e) { throw new InvalidOperationException($"from the daemon at {server}: {e.Message}", e); }
     }
 
     static string Require(Arguments args, string name)

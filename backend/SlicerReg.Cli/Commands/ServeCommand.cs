@@ -10,8 +10,8 @@ public sealed class ServeCommand : ICommand
     public string Summary => "run the registration daemon (gRPC; see docs/daemon.md)";
     public string Usage => "slicerreg serve [--listen 127.0.0.1:PORT | --socket PATH] [--token TOKEN] [--device cpu|cuda] [--atlas FILE]\n" +
                            "             [--atlas-labels FILE] [--models DIR] [--workers N] [--queue N] [--result-ttl SECONDS]\n" +
-                           "             [--spill-above-mb MB] [--log-json]";
-    public IReadOnlySet<string> Flags => new HashSet<string> { "log-json" };
+                           "             [--spill-above-mb MB] [--simulations N] [--log-json]";
+    public IReadOnlySet<string> Flags => new HashSet<string> { "log-json", "diagnostics" };
 
     public int Run(Arguments args, TextWriter stdout)
     {
@@ -30,6 +30,8 @@ public sealed class ServeCommand : ICommand
             ResultTtl = TimeSpan.FromSeconds(Number(args, "result-ttl") ?? 3600),
             SpillAboveBytes = (long)((Number(args, "spill-above-mb") ?? 64) * 1024 * 1024),
             JsonLogs = args.Flag("log-json"),
+            Simulations = Int(args, "simulations") ?? 2,
+            Diagnostics = args.Flag("diagnostics"), // hidden: tests and benchmarks only (docs/daemon.md)
         };
         args.RejectUnknown();
         if (args.Positional.Count > 0) throw new UsageException($"serve takes no positional arguments (got '{args.Positional[0]}')");

@@ -63,9 +63,12 @@ public sealed class TrainCommand : ICommand
         var bar = new ProgressBar("steps", quiet);
         try
         {
+            int? first = null; // steps done before this process (a resumed run): left out of the bar so its ETA is this run's pace
             var state = Trainer.Run(options, p =>
             {
                 int total = p.Epochs * p.StepsPerEpoch, done = p.Epoch * p.StepsPerEpoch + p.StepInEpoch;
+                first ??= done - 1;
+                total -= first.Value; done -= first.Value;
                 if (p.ValidationDice is { } d)
                     bar.Message(string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch + 1}/{p.Epochs}: mean loss {p.Loss:F5}, validation Dice {d:F4}"));
                 else

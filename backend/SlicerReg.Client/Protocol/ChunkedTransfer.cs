@@ -11,13 +11,25 @@ namespace SlicerReg.Client.Protocol;
 /// </summary>
 public static class ChunkedTransfer
 {
+    /// <summary>
+    /// The chunks wrap slices of <paramref name="payload"/> without copying them (a 256 MiB volume is not duplicated to be
+    /// sent), so the payload must not change until the transfer is over; the trailer's hash would catch it if it did.
+    /// </summary>
     public static IEnumerable<Chunk> Chunks(ReadOnlyMemory<byte> payload, int chunkBytes = WireLimits.ChunkBytes)
     {
         for (int offset = 0; offset < payload.Length; offset += chunkBytes)
-            yield return new Chunk { Offset = offset, Data = ByteString.CopyFrom(payload.Span.Slice(offset, Math.Min(chunkBytes, payload.Length - offset))) };
+            yield return new Chunk { Offset = offset, Data = UnsafeByteOperations.UnsafeWrap(payload.Slice(offset, Math.Min(chunkBytes, payload.Length - offset))) };
     }
 
     public static TransferEnd End(ReadOnlySpan<byte> payload) => new() { Sha256 = ByteString.CopyFrom(SHA256.HashData(payload)) };
+
+    /// <summary>A whole transfer as messages of one stream: <paramref name="header"/>, the chunks, the trailer.</summary>
+    public static IEnumerable<T> Messages<T>(T header, ReadOnlyMemory<byte> payload, Func<Chunk, T> chunk, Func<TransferEnd, T> end)
+    {
+        yield return header;
+        foreach (var c in Chunks(payload)) yield return chunk(c);
+        yield return end(End(payload.Span));
+    }
 }
 
 /// <summary>

@@ -184,17 +184,21 @@ public static class WireConvert
     /// <summary>Pixels (any voxel type) to a float image; refuses NaN and infinite pixels.</summary>
     public static Image2D ToImage(byte[] bytes, CoreVoxel type, CalibratedView view, string what)
     {
+        if (type == CoreVoxel.Float32) return ToImage(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray(), view, what);
         var data = Array.CreateInstance(type.ClrType(), (long)view.Columns * view.Rows);
         bytes.AsSpan().CopyTo(SlicerReg.Core.IO.VoxelCodec.ByteView(data));
         var v = new Volume(ImageGeometry.Axial(new GridSize(view.Columns, view.Rows, 1), new Vec3(1, 1, 1)), type, 1, CoreKind.Scalar, data);
         var pixels = new float[v.ElementCount];
+        for (long n = 0; n < pixels.LongLength; n++) pixels[n] = (float)v.GetElement(n);
+        return ToImage(pixels, view, what);
+    }
+
+    /// <summary>Float pixels (the common case: no conversion) to an image; refuses NaN and infinite pixels.</summary>
+    static Image2D ToImage(float[] pixels, CalibratedView view, string what)
+    {
         long bad = 0, first = -1;
         for (long n = 0; n < pixels.LongLength; n++)
-        {
-            double x = v.GetElement(n);
-            if (!double.IsFinite(x) || !float.IsFinite((float)x)) { bad++; if (first < 0) first = n; }
-            pixels[n] = (float)x;
-        }
+            if (!float.IsFinite(pixels[n])) { bad++; if (first < 0) first = n; }
         if (bad > 0) throw Bad(what, $"{bad} pixel{(bad > 1 ? "s are" : " is")} NaN or infinite (first at column {first % view.Columns}, row {first / view.Columns})");
         return new Image2D(view.Columns, view.Rows, view.ColumnSpacingMm, view.RowSpacingMm, pixels);
     }

@@ -15,6 +15,10 @@ public static class WireLimits
     public const long MaxImageBytes = 256L * 1024 * 1024;
     /// <summary>Largest volume a client accepts from a fetch (bytes), checked on the declaration, before allocating.</summary>
     public const long MaxVolumeBytes = 2L * 1024 * 1024 * 1024 - 1;
+    /// <summary>Largest volume the daemon accepts in an upload (a CT or label map for Simulation), checked on the declaration.</summary>
+    public const long MaxUploadVolumeBytes = 1024L * 1024 * 1024;
+    /// <summary>Most views one Simulation call may ask for.</summary>
+    public const int MaxSimulationViews = 64;
     /// <summary>Metadata key carrying the daemon's access token (see --token).</summary>
     public const string TokenHeader = "authorization";
 }

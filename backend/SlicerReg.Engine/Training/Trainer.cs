@@ -120,7 +120,9 @@ public static class Trainer
                 state = state with { Step = state.Step + 1, StepInEpoch = i + 1 };
                 progress?.Invoke(new TrainingProgress(epoch, state.Epochs, i + 1, train.Count, state.Step, row.Loss, row.NccAffine, row.NccLocal, row.Smoothness, null, clock.Elapsed));
             }
-            var (diceAffine, dice) = validation.Count > 0 ? Validate(net, subjects, validation, atlas, atlasFemur, device, cancel) : (double.NaN, double.NaN);
+            double diceAffine = double.NaN, dice = double.NaN;
+            try { if (validation.Count > 0) (diceAffine, dice) = Validate(net, subjects, validation, atlas, atlasFemur, device, cancel); }
+            catch (OperationCanceledException) { Checkpoint(model, net, adam, state, rows); throw; } // every step of the epoch done; resume validates
             if (rows.Count > 0) rows[^1] = rows[^1] with { ValidationDiceAffine = diceAffine, ValidationDice = dice };
             var epochRows = rows.Where(r => r.Epoch == epoch).ToList(); // includes steps before a resume
             var record = new EpochRecord(epoch, state.Step, epochRows.Count > 0 ? epochRows.Average(r => r.Loss) : double.NaN, diceAffine, dice, epochClock.Elapsed.TotalSeconds);

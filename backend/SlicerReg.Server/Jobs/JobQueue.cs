@@ -96,6 +96,9 @@ public sealed class JobQueue : BackgroundService
         return ahead;
     }
 
+    /// <summary>Jobs whose events or results are still held (queued, running, or finished and not yet released).</summary>
+    public int HeldJobs => _jobs.Count;
+
     /// <summary>The job, or NOT_FOUND naming why (unknown, or its results expired).</summary>
     public Job Get(string jobId)
     {

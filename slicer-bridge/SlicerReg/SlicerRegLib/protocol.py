@@ -16,7 +16,7 @@ import sys
 import tempfile
 import threading
 
-PROTO_FILES = ("slicerreg/v1/data.proto", "slicerreg/v1/registration.proto", "slicerreg/v1/models.proto")
+PROTO_FILES = ("slicerreg/v1/data.proto", "slicerreg/v1/registration.proto", "slicerreg/v1/models.proto")  # the ones the bridge calls
 PROTOCOL_PACKAGE = "slicerreg.v1"
 _lock = threading.Lock()
 _modules = None
@@ -49,6 +49,13 @@ def cache_root():
     return base
 
 
+def all_proto_files(protos):
+    """Every slicerreg/v1/*.proto: all are generated together, so the generated package is complete and the same for
+    any other client in the process that imports slicerreg.v1 (e.g. for the Simulation service)."""
+    folder = os.path.join(protos, "slicerreg", "v1")
+    return sorted("slicerreg/v1/" + f for f in os.listdir(folder) if f.endswith(".proto"))
+
+
 def _generate(protos, out):
     try:
         from grpc_tools import protoc
@@ -57,7 +64,7 @@ def _generate(protos, out):
                               "in Slicer press 'Install dependencies' or run slicer.util.pip_install('grpcio grpcio-tools protobuf'); "
                               "on Debian/Ubuntu apt-get install python3-grpc-tools") from None
     tmp = tempfile.mkdtemp(prefix=".gen-", dir=os.path.dirname(out))
-    args = ["grpc_tools.protoc", "-I" + protos, "--python_out=" + tmp, "--grpc_python_out=" + tmp] + list(PROTO_FILES)
+    args = ["grpc_tools.protoc", "-I" + protos, "--python_out=" + tmp, "--grpc_python_out=" + tmp] + all_proto_files(protos)
     if protoc.main(args) != 0:
         raise DependencyError(f"grpc_tools.protoc failed on {protos} (run `python -m grpc_tools.protoc -I{protos} ...` to see why)")
     for pkg in ("slicerreg", "slicerreg/v1"):
@@ -85,7 +92,7 @@ def stubs():
                                   "on Debian: apt-get install python3-grpcio python3-protobuf python3-grpc-tools)") from None
         protos = proto_dir()
         h = hashlib.sha256(google.protobuf.__version__.encode())
-        for f in PROTO_FILES:
+        for f in all_proto_files(protos):
             with open(os.path.join(protos, f), "rb") as fh:
                 h.update(fh.read())
         out = os.path.join(cache_root(), h.hexdigest()[:16])

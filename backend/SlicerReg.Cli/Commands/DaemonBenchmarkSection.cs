@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Newtonsoft.Json.Linq;
+using SlicerReg.Client;
+using SlicerReg.Core.Geometry;
+using SlicerReg.Core.Imaging;
+using SlicerReg.Core.IO;
+using SlicerReg.Protocol.V1;
+using SlicerReg.Server.Domain;
+
+namespace SlicerReg.Cli.Commands;
+
+/// <summary>
+/// The daemon (docs/daemon.md), started as a separate `slicerreg serve` process on this machine and reached over loopback:
+/// (1) transfer throughput, TCP and unix socket: the upload of a 2 × 64 MiB radiograph pair (Submit, until the job id
+/// comes back: chunking, SHA-256 on both sides, the daemon's NaN check) and the download of a 128 MiB atlas
+/// (FetchResult from memory: SHA-256 on both sides); (2) the daemon's overhead over running the engine in-process on
+/// the same inputs, for one paper-sized job (atlas 192×128×192 float32, a 160×224 pair): submit → result event, and
+/// submit → every result fetched, minus the engine's own RegisterAsync. The engine is whatever <see cref="IRegistrationEngine"/>
+/// the daemon runs (today the identity placeholder, which computes nothing, so the overhead is all protocol).
+/// MB = 10^6 bytes. On a shared machine wall time includes waiting for a core, so the transfer rows' CPU column counts both
+/// ends, this (client) process plus the daemon (its /proc utime + stime); the overhead rows' CPU column, this process only.
+/// </summary>
+public sealed class DaemonBenchmarkSection : IBenchmarkSection
+{
+    public string Name => "daemon";
+
+    public IReadOnlyList<BenchmarkRow> Run(BenchmarkContext ctx, JObject summary)
+    {
+        int runs = Math.Max(1, Math.Min(ctx.Runs, 5)); // each run moves 256 MiB
+        var rows = new List<BenchmarkRow>();
+        var big = RandomVolume(new GridSize(512, 512, 128), seed: 1); // 128 MiB
+        string bigPath = Path.Combine(ctx.ScratchFolder, "daemon-atlas-big.nrrd");
+        VolumeFile.Write(big, bigPath, new VolumeWriteOptions { Compress = false });
+        big = null;
+        var pair = (Image(4096, 4096, lateral: false), Image(4096, 4096, lateral: true)); // 2 × 64 MiB
+        foreach (var transport in new[] { "tcp", "unix" })
+        {
+            string socket = Path.Combine(ctx.ScratchFolder, "daemon.sock");
+            using var daemon = new DaemonChild(transport == "tcp" ? new[] { "--listen", "127.0.0.1:0" } : new[] { "--socket", socket },
+                                               bigPath, ctx.Log);
+            using var client = RegistrationClient.Connect(daemon.Address);
+            var up = new List<double>(); var down = new List<double>(); var upCpu = new List<double>(); var downCpu = new List<double>();
+            long upBytes = 0, downBytes = 0;
+            for (int n = 0; n <= runs; n++) // run 0 warms up
+            {
+                double cpu0 = daemon.BothCpuMs();
+                var sw = Stopwatch.StartNew();
+                var job = client.SubmitAsync(pair.Item1, pair.Item2, IdentityEngine.ModelName, results: new[] { ResultNames.WarpedAtlas }).GetAwaiter().GetResult();
+                double upMs = sw.Elapsed.TotalMilliseconds, cpu1 = daemon.BothCpuMs();
+                WaitFinished(client, job.JobId);
+                double cpu2 = daemon.BothCpuMs();
+                sw.Restart();
+                var volume = client.FetchAsync(job.JobId, ResultNames.WarpedAtlas).GetAwaiter().GetResult();
+                double downMs = sw.Elapsed.TotalMilliseconds, cpu3 = daemon.BothCpuMs();
+                if (n == 0) continue;
+                up.Add(upMs); down.Add(downMs); upCpu.Add(cpu1 - cpu0); downCpu.Add(cpu3 - cpu2);
+                upBytes = 2L * pair.Item1.Image.Pixels.Length * sizeof(float); downBytes = volume.Bytes.Length;
+            }
+            double upMedian = BenchCommand.Median(up.ToArray()), downMedian = BenchCommand.Median(down.ToArray());
+            double upCpuMedian = BenchCommand.Median(upCpu.ToArray()), downCpuMedian = BenchCommand.Median(downCpu.ToArray());
+            rows.Add(new BenchmarkRow($"{transport}: upload 2 × 64 MiB radiographs", upMedian, runs,
+                                      $"{upBytes / 1e3 / upMedian:F0} MB/s; {upBytes / 1e3 / upCpuMedian:F0} MB per CPU-s (client + daemon)", upCpuMedian));
+            rows.Add(new BenchmarkRow($"{transport}: download 128 MiB volume", downMedian, runs,
+                                      $"{downBytes / 1e3 / downMedian:F0} MB/s; {downBytes / 1e3 / downCpuMedian:F0} MB per CPU-s (client + daemon)", downCpuMedian));
+            summary[$"{transport} upload MB/s"] = Math.Round(upBytes / 1e3 / upMedian, 1);
+            summary[$"{transport} download MB/s"] = Math.Round(downBytes / 1e3 / downMedian, 1);
+            summary[$"{transport} upload MB per CPU-second"] = Math.Round(upBytes / 1e3 / upCpuMedian, 1);
+            summary[$"{transport} download MB per CPU-second"] = Math.Round(downBytes / 1e3 / downCpuMedian, 1);
+        }
+
+        // Overhead over direct execution, one paper-sized job.
+        var atlas = RandomVolume(new GridSize(192, 128, 192), seed: 2);
+        string atlasPath = Path.Combine(ctx.ScratchFolder, "daemon-atlas-paper.nrrd");
+        VolumeFile.Write(atlas, atlasPath, new VolumeWriteOptions { Compress = false });
+        atlas = VolumeFile.Read(atlasPath); // as the daemon has it
+        var ap = Image(160, 224, lateral: false); var lat = Image(160, 224, lateral: true);
+        var engine = new IdentityEngine(atlas, null, Path.GetFileName(atlasPath));
+        var request = new RegistrationRequest(ap.Image, ap.View, lat.Image, lat.View, new Dictionary<string, string>(), new HashSet<string>());
+        var direct = BenchCommand.Measure(() => engine.RegisterAsync(request, new Progress<RegistrationProgress>(), CancellationToken.None).GetAwaiter().GetResult(), ctx.Runs);
+        rows.Add(new BenchmarkRow("engine RegisterAsync in-process", direct.WallMs, ctx.Runs, $"{engine.Card.Name} engine, paper grid", direct.CpuMs));
+        using (var daemon = new DaemonChild(new[] { "--listen", "127.0.0.1:0" }, atlasPath, ctx.Log))
+        using (var client = RegistrationClient.Connect(daemon.Address))
+        {
+            string? lastJob = null;
+            var toResult = BenchCommand.Measure(() =>
+            {
+                lastJob = client.SubmitAsync(ap, lat, engine.Card.Name).GetAwaiter().GetResult().JobId;
+                WaitFinished(client, lastJob);
+            }, ctx.Runs);
+            rows.Add(new BenchmarkRow("daemon: submit → result event", toResult.WallMs, ctx.Runs, "2 × 160×224 float32 up", toResult.CpuMs));
+            var toFetched = BenchCommand.Measure(() =>
+            {
+                var id = client.SubmitAsync(ap, lat, engine.Card.Name).GetAwaiter().GetResult().JobId;
+                WaitFinished(client, id);
+                foreach (var name in engine.Card.Results) client.FetchAsync(id, name).GetAwaiter().GetResult();
+            }, ctx.Runs);
+            rows.Add(new BenchmarkRow("daemon: submit → all results fetched", toFetched.WallMs, ctx.Runs, "18.9 MB atlas + 56.6 MB field down", toFetched.CpuMs));
+            summary["overhead ms, submit → result event, minus engine"] = Math.Round(toResult.WallMs - direct.WallMs, 2);
+            summary["overhead ms, submit → all results fetched, minus engine"] = Math.Round(toFetched.WallMs - direct.WallMs, 2);
+        }
+        summary["note"] = "daemon = separate `slicerreg serve` process on the same cores; throughput = bytes / median wall time, MB = 1e6 bytes";
+        return rows;
+    }
+
+    static void WaitFinished(RegistrationClient client, string jobId)
+    {
+        JobEvent? last = null;
+        foreach (var e in client.WatchAsync(jobId).ToBlockingEnumerable()) last = e;
+        if (last?.State != JobState.Succeeded) throw new InvalidOperationException($"daemon benchmark: job {jobId} ended {last}");
+    }
+
+    static Volume RandomVolume(GridSize size, int seed)
+    {
+        var rng = new Random(seed);
+        var voxels = new float[size.VoxelCount];
+        for (long n = 0; n < voxels.LongLength; n++) voxels[n] = (float)(rng.NextDouble() * 2000 - 1000);
+        return Volume.Create(ImageGeometry.Axial(size, new Vec3(0.664, 0.664, 1)), voxels);
+    }
+
+    static ViewImage Image(int columns, int rows, bool lateral)
+    {
+        var view = ((lateral ? ViewPresets.Lateral : ViewPresets.Ap) with { Columns = columns, Rows = rows }).ToView();
+        var rng = new Random(columns + (lateral ? 1 : 0));
+        var pixels = new float[(long)columns * rows];
+        for (long n = 0; n < pixels.LongLength; n++) pixels[n] = (float)rng.NextDouble();
+        return new ViewImage(new Image2D(columns, rows, view.ColumnSpacingMm, view.RowSpacingMm, pixels), view);
+    }
+
+    /// <summary>`slicerreg serve` as a child process of this one (same build), stopped with SIGTERM.</summary>
+    sealed class DaemonChild : IDisposable
+    {
+        readonly Process _process;
+        public string Address { get; }
+
+        [DllImport("libc", SetLastError = true)]
+        static extern int kill(int pid, int signal);
+
+        public DaemonChild(IEnumerable<string> listen, string atlas, TextWriter log)
+        {
+            string self = Environment.ProcessPath!;
+            var psi = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(DaemonBenchmarkSection).Assembly.Location);
+            foreach (var a in new[] { "serve", "--atlas", atlas, "--queue", "64", "--spill-above-mb", "100000", "--result-ttl", "60" }.Concat(listen)) psi.ArgumentList.Add(a);
+            _process = Process.Start(psi)!;
+            _process.ErrorDataReceived += (_, _) => { }; // logs are not needed; drained so the daemon never blocks on them
+            _process.BeginErrorReadLine();
+            string? line = _process.StandardOutput.ReadLine();
+            if (line is null || !line.StartsWith("listening on ", StringComparison.Ordinal))
+            {
+                Dispose();
+                throw new InvalidOperationException($"daemon benchmark: `slicerreg serve` did not start (first line: '{line}')");
+            }
+            Address = line["listening on ".Length..];
+            log.WriteLine($"daemon: benchmark daemon at {Address}");
+        }
+
+        /// <summary>CPU milliseconds used so far by this process and the daemon together (Linux; this process only elsewhere).</summary>
+        public double BothCpuMs()
+        {
+            double self = Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
+            string stat = $"/proc/{_process.Id}/stat";
+            if (!File.Exists(stat)) return self;
+            // Fields after the ")" closing the command name: state is field 3, utime 14 and stime 15, in clock ticks (100 per s on Linux).
+            var fields = File.ReadAllText(stat).Split(')')[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return self + (long.Parse(fields[11]) + long.Parse(fields[12])) * 10.0;
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited) kill(_process.Id, 15); // SIGTERM: the daemon removes its socket and temp files
+            if (!_process.WaitForExit(15000)) _process.Kill(entireProcessTree: true);
+            _process.Dispose();
+        }
+    }
+}
