@@ -83,7 +83,7 @@ def main():
         "format": "slicerreg-model-card", "version": 1, "name": a.name,
         "preset": network["preset"], "input": network.get("input", "masked"),
         "files": {"network": "network.json", "weights": "weights.dat", "atlas": "atlas.nrrd", "atlasLabel": "atlas_label.nrrd",
-                  "atlasSource": f"atlas/{network['preset']}/ (the atlas copy is that atlas, voxel for voxel)"},
+                  "atlasSource": f"atlas/{network['preset']}/"},
         "weightsBytes": os.path.getsize(os.path.join(dest, "weights.dat")),
         "training": {
             "data": {"command": command_of(a.train_data, "train-data"), "seed": read_json(os.path.join(a.train_data, "manifest.json"))["settings"]["seed"],
@@ -134,9 +134,10 @@ def markdown(c):
     lines = [
         f"# Model card: {c['name']}",
         "",
-        f"The default model of `slicerreg demo`, `register` and the daemon: the registration network of Van Houtte et al. 2022 at the "
+        f"The default model of `slicerreg demo` (give it to `register --model`, or serve it with `serve --models atlas/models`): the registration network of Van Houtte et al. 2022 at the "
         f"**{c['preset']}** preset (docs/training.md), input **{c['input']}** DRRs, trained by `slicerreg train` on the synthetic population "
-        f"(docs/population.md). Weights: {c['weightsBytes'] / 1e6:.1f} MB. Atlas: `{c['files']['atlasSource']}`. "
+        f"(docs/population.md). Weights: {c['weightsBytes'] / 1e6:.1f} MB. Atlas: `{c['files']['atlasSource']}` (atlas.nrrd and atlas_label.nrrd "
+        "here are copies of it, voxel for voxel, so the folder is self-contained). "
         "Everything below was written by `docs/tools/model_card.py` from the files the CLI wrote; `card.json` holds the same numbers and "
         "`cases.csv` the per-case results (a test re-runs `slicerreg evaluate` on the first subjects and compares).",
         "",
