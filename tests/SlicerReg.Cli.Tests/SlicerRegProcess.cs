@@ -6,7 +6,7 @@ namespace SlicerReg.Cli.Tests;
 /// <summary>Runs the built `slicerreg` program as a separate process, as a shell user would.</summary>
 public static class SlicerRegProcess
 {
-    static string CliDll
+    public static string CliDll
     {
         get
         {
@@ -19,4 +19,8 @@ public static class SlicerRegProcess
 
     public static (int Code, string Out, string Err) Run(params string[] args)
         => ExternalTool.Run("dotnet", new[] { CliDll }.Concat(args), timeoutMs: 300_000);
+
+    /// <summary>The same, started in <paramref name="workingDirectory"/>.</summary>
+    public static (int Code, string Out, string Err) RunIn(string workingDirectory, params string[] args)
+        => ExternalTool.Run("dotnet", new[] { CliDll }.Concat(args), timeoutMs: 300_000, workingDirectory: workingDirectory);
 }

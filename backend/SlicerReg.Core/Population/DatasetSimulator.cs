@@ -103,26 +103,15 @@ public static class DatasetSimulator
         {
             VolumeFile.Write(images.Ct, Path.Combine(tmp, "ct.nrrd"));
             VolumeFile.Write(images.Label, Path.Combine(tmp, "label.nrrd"));
-            var mu = AttenuationVolume.FromCt(images.Ct, AttenuationModel.FromHounsfield());
-            var femur = AttenuationVolume.Indicator(images.Label, FemurPhantom.FemurLabel);
             var files = new List<ViewFiles>();
-            foreach (var v in views)
+            var radiographs = SubjectRadiographs.Render(images, views.Select(v => v.View));
+            for (int n = 0; n < views.Count; n++)
             {
-                var view = v.View;
-                var drr = DrrRenderer.Render(mu, view);
-                var mask = DrrRenderer.LineIntegrals(femur, view, DrrMode.Exact);
-                var masked = new Image2D(drr.Columns, drr.Rows, drr.ColumnSpacingMm, drr.RowSpacingMm);
-                for (int p = 0; p < mask.Pixels.Length; p++)
-                {
-                    mask.Pixels[p] = mask.Pixels[p] > 0 ? 1f : 0f;
-                    masked.Pixels[p] = drr.Pixels[p] * mask.Pixels[p];
-                }
+                var (v, view, images2d) = (views[n], views[n].View, radiographs[n]);
                 string Name(string what) => $"{v.Name}_{what}";
-                var drrVolume = new Radiograph(drr, view).ToVolume();
-                drrVolume.Metadata["slicerreg_drr"] = "mode=exact output=line-integral mu_water=0.02/mm";
-                VolumeFile.Write(drrVolume, Path.Combine(tmp, Name("drr.nrrd")));
-                VolumeFile.Write(new Radiograph(mask, view).ToVolume().ConvertTo(VoxelType.UInt8, VolumeKind.LabelMap), Path.Combine(tmp, Name("mask.nrrd")));
-                VolumeFile.Write(new Radiograph(masked, view).ToVolume(), Path.Combine(tmp, Name("masked_drr.nrrd")));
+                VolumeFile.Write(images2d.DrrVolume(), Path.Combine(tmp, Name("drr.nrrd")));
+                VolumeFile.Write(images2d.MaskVolume(), Path.Combine(tmp, Name("mask.nrrd")));
+                VolumeFile.Write(images2d.MaskedDrr.ToVolume(), Path.Combine(tmp, Name("masked_drr.nrrd")));
                 ViewFile.Save(view, Path.Combine(tmp, Name("view.json")));
                 string Rel(string what) => $"{id}/{Name(what)}";
                 files.Add(new ViewFiles(v, Rel("drr.nrrd"), Rel("mask.nrrd"), Rel("masked_drr.nrrd"), Rel("view.json")));

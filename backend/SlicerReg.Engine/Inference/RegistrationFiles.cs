@@ -13,8 +13,12 @@ public static class RegistrationFiles
     public const string WarpedAtlas = "warped_atlas.nrrd", WarpedLabel = "warped_atlas_label.nrrd", Displacement = "displacement_field.nrrd",
                         Affine = "affine.tfm", OverlayAp = "overlay_ap.png", OverlayLateral = "overlay_lateral.png";
 
-    /// <summary>Writes every file into <paramref name="folder"/> (created; each file atomic) and returns their paths.</summary>
-    public static IReadOnlyList<string> Write(string folder, RegistrationResult result)
+    /// <summary>
+    /// Writes every file into <paramref name="folder"/> (created; each file atomic) and returns their paths. When the true
+    /// femur's projections are known (<paramref name="apTruth"/>, <paramref name="lateralTruth"/>: 0/1 masks, as
+    /// `slicerreg simulate` writes them), the overlays outline them too.
+    /// </summary>
+    public static IReadOnlyList<string> Write(string folder, RegistrationResult result, Core.Imaging.Image2D? apTruth = null, Core.Imaging.Image2D? lateralTruth = null)
     {
         Directory.CreateDirectory(folder);
         var written = new List<string>();
@@ -23,15 +27,16 @@ public static class RegistrationFiles
         VolumeFile.Write(result.WarpedLabel, P(WarpedLabel));
         VolumeFile.Write(result.Displacement, P(Displacement));
         ItkTransformFile.Write(P(Affine), result.Affine);
-        if (WriteOverlay(Path.Combine(folder, OverlayAp), result.Ap.Image, result.ApProjectedLabel, "AP")) written.Add(Path.Combine(folder, OverlayAp));
-        if (WriteOverlay(Path.Combine(folder, OverlayLateral), result.Lateral.Image, result.LateralProjectedLabel, "lateral")) written.Add(Path.Combine(folder, OverlayLateral));
+        if (WriteOverlay(Path.Combine(folder, OverlayAp), result.Ap.Image, result.ApProjectedLabel, "AP", apTruth)) written.Add(Path.Combine(folder, OverlayAp));
+        if (WriteOverlay(Path.Combine(folder, OverlayLateral), result.Lateral.Image, result.LateralProjectedLabel, "lateral", lateralTruth)) written.Add(Path.Combine(folder, OverlayLateral));
         return written;
     }
 
-    /// <summary>The radiograph with the outline of the projected warped femur (also used by `register --server`).</summary>
-    public static bool WriteOverlay(string path, Core.Imaging.Image2D radiograph, Core.Imaging.Image2D projected, string view)
+    /// <summary>The radiograph with the outline of the projected warped femur, and of the true femur when known (also used by `register --server`).</summary>
+    public static bool WriteOverlay(string path, Core.Imaging.Image2D radiograph, Core.Imaging.Image2D projected, string view, Core.Imaging.Image2D? truth = null)
     {
-        Core.Plotting.RadiographOverlay.Write(path, radiograph, projected, $"{view}: registered femur (projected)");
+        Core.Plotting.RadiographOverlay.Write(path, radiograph, projected,
+            truth is null ? $"{view}: registered femur (projected)" : $"{view}: registered femur vs ground truth (reference)", truth);
         return true;
     }
 }
