@@ -1,4 +1,5 @@
 using System.Globalization;
+using SlicerReg.Core.Anatomy;
 using SlicerReg.Server;
 
 namespace SlicerReg.Cli.Commands;
@@ -50,13 +51,7 @@ public sealed class ServeCommand : ICommand
     {
         if (option == "none") return null;
         if (option != null) return option;
-        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
-            for (var dir = new DirectoryInfo(start); dir != null; dir = dir.Parent)
-            {
-                string models = Path.Combine(dir.FullName, "atlas", "models");
-                if (Directory.Exists(models)) return models;
-            }
-        return null;
+        return ShippedAtlas.FindFolder(Path.Combine("atlas", "models"), Directory.Exists, out _);
     }
 
     static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;

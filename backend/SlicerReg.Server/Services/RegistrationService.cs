@@ -45,8 +45,7 @@ public sealed class RegistrationService(JobQueue queue, ModelCatalog catalog, IL
             log.LogWarning("submit from {Peer} refused: {Message}", peer, e.Status.Detail);
             throw;
         }
-        // A faulted HTTP/2 connection can surface as IOException before the call's token is cancelled (seen under load).
-        catch (Exception e) when (e is IOException || ct.IsCancellationRequested && e is OperationCanceledException or InvalidOperationException or RpcException)
+        catch (Exception e) when (ClientDeparture.Explains(e, ct))
         {
             // The client vanished (or cancelled) mid-upload: drop what arrived; nothing was queued.
             log.LogWarning("submit from {Peer} abandoned mid-upload: {Message}", peer, e.Message);

@@ -6,6 +6,7 @@ using SlicerReg.Client.Protocol;
 using SlicerReg.Core.Imaging;
 using SlicerReg.Core.Xray;
 using SlicerReg.Protocol.V1;
+using SlicerReg.Server.Services;
 using VoxelType = SlicerReg.Core.Imaging.VoxelType;
 using VolumeKind = SlicerReg.Core.Imaging.VolumeKind;
 
@@ -79,8 +80,7 @@ public sealed class SimulationService(SimulationGate gate, IHostApplicationLifet
             log.LogWarning("simulate from {Peer} refused: {Message}", peer, e.Status.Detail);
             throw;
         }
-        // A faulted HTTP/2 connection can surface as IOException before the call's token is cancelled (seen under load).
-        catch (Exception e) when (e is IOException || ct.IsCancellationRequested && e is OperationCanceledException or InvalidOperationException or RpcException)
+        catch (Exception e) when (ClientDeparture.Explains(e, ct))
         {
             bool stopping = lifetime.ApplicationStopping.IsCancellationRequested;
             log.LogWarning("simulate from {Peer} {What} after {Ms:0} ms: {Message}", peer, stopping ? "cancelled by shutdown" : "cancelled or abandoned by the client",
