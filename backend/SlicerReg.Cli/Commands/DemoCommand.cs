@@ -57,7 +57,7 @@ public sealed class DemoCommand : ICommand
         bool masked = registrar.Config.Input == NetworkInputs.Masked;
         double simulated = clock.Elapsed.TotalSeconds;
 
-        var result = masked ? registrar.Register(ap.MaskedDrr, lateral.MaskedDrr) : registrar.Register(ap.Drr, lateral.Drr);
+        var result = masked ? registrar.Register(ap.MaskedDrr, lateral.MaskedDrr, withAffineOnly: true) : registrar.Register(ap.Drr, lateral.Drr, withAffineOnly: true);
         double registered = clock.Elapsed.TotalSeconds;
         var reference = DatasetEvaluator.Reference.Of(registrar);
         var scores = DatasetEvaluator.Score($"seed {seed}", reference, patient.Images.Ct, patient.Images.Label, result, DatasetEvaluator.Methods).ToList();

@@ -41,7 +41,7 @@ public static class DatasetEvaluator
             var latFiles = s.Views.First(v => v.View.Name == "lateral");
             var ap = Radiograph.Read(manifest.PathOf(masked ? apFiles.MaskedDrr : apFiles.Drr));
             var lat = Radiograph.Read(manifest.PathOf(masked ? latFiles.MaskedDrr : latFiles.Drr));
-            RegistrationResult? r = methods.Any(m => m != Identity) ? registrar.Register(ap, lat, cancel: cancel) : null;
+            RegistrationResult? r = methods.Any(m => m != Identity) ? registrar.Register(ap, lat, cancel: cancel, withAffineOnly: methods.Contains(Affine)) : null;
             foreach (var (m, metrics) in Score(s.Id, reference, ct, label, r, methods))
                 results.Add(new EvaluatedCase(s.Id, m, apFiles.View.CArm.PrimaryAngleDeg, latFiles.View.CArm.PrimaryAngleDeg, metrics));
             progress?.Invoke(n + 1, subjects.Count, s.Id);
@@ -74,7 +74,9 @@ public static class DatasetEvaluator
             var (labels, image) = m switch
             {
                 Identity => (reference.AtlasFemur, reference.AtlasImage),
-                Affine => (NetworkInputs.FemurLabelMap(Need(result, m).AffineWarpedLabel), result!.AffineWarpedMaskedAtlas),
+                Affine => (NetworkInputs.FemurLabelMap(Need(result, m).AffineWarpedLabel
+                                                      ?? throw new ArgumentException($"method '{m}' needs a registration made withAffineOnly")),
+                           result!.AffineWarpedMaskedAtlas!),
                 Full => (NetworkInputs.FemurLabelMap(Need(result, m).WarpedLabel), result!.WarpedMaskedAtlas),
                 _ => throw new ArgumentException($"unknown method '{m}': expected {string.Join(", ", Methods)}"),
             };

@@ -20,12 +20,15 @@ public sealed record RegistrationResult
     public required Volume WarpedAtlas { get; init; }
     /// <summary>The atlas label map warped by Ψ (each label's indicator warped linearly, then the largest taken).</summary>
     public required Volume WarpedLabel { get; init; }
-    /// <summary>The same two after the affine module alone (V∘T), for the paper-style comparison of the modules.</summary>
-    public required Volume AffineWarpedAtlas { get; init; }
-    public required Volume AffineWarpedLabel { get; init; }
-    /// <summary>The masked relative-attenuation atlas warped by Ψ and by T — the network's own outputs (what the loss compares).</summary>
+    /// <summary>
+    /// The same two after the affine module alone (V∘T), for the paper-style comparison of the modules; null unless
+    /// <see cref="Registrar.Register"/> was asked for them (two more warps that a plain registration does not need).
+    /// </summary>
+    public Volume? AffineWarpedAtlas { get; init; }
+    public Volume? AffineWarpedLabel { get; init; }
+    /// <summary>The masked relative-attenuation atlas warped by Ψ and by T — the network's own outputs (what the loss compares); the T one as above.</summary>
     public required Volume WarpedMaskedAtlas { get; init; }
-    public required Volume AffineWarpedMaskedAtlas { get; init; }
+    public Volume? AffineWarpedMaskedAtlas { get; init; }
     /// <summary>Ψ: pull-back displacement field, RAS mm in memory (LPS when written, loadable in Slicer as a grid transform).</summary>
     public required Volume Displacement { get; init; }
     /// <summary>T of the affine module: RAS pull-back (patient point → atlas point).</summary>
@@ -83,8 +86,12 @@ public sealed class Registrar : IDisposable
         return new Registrar(folder, config, ct, label, dev);
     }
 
-    /// <summary>Registers the atlas to <paramref name="ap"/> and <paramref name="lateral"/> (their views are their calibrations).</summary>
-    public RegistrationResult Register(Radiograph ap, Radiograph lateral, Action<RegistrationStage>? progress = null, CancellationToken cancel = default)
+    /// <summary>
+    /// Registers the atlas to <paramref name="ap"/> and <paramref name="lateral"/> (their views are their calibrations);
+    /// <paramref name="withAffineOnly"/> also warps the atlas by the affine module alone (for evaluation).
+    /// </summary>
+    public RegistrationResult Register(Radiograph ap, Radiograph lateral, Action<RegistrationStage>? progress = null, CancellationToken cancel = default,
+                                       bool withAffineOnly = false)
     {
         ArgumentNullException.ThrowIfNull(ap); ArgumentNullException.ThrowIfNull(lateral);
         progress?.Invoke(new("preparing inputs", 0));
@@ -104,20 +111,23 @@ public sealed class Registrar : IDisposable
         cancel.ThrowIfCancellationRequested();
         progress?.Invoke(new("running network", 0.2));
         var grid = AtlasCt.Geometry;
-        Volume warpedAtlas, warpedLabel, affineAtlas, affineLabel, warpedMasked, affineMasked, field; Mat4 affine;
+        Volume warpedAtlas, warpedLabel, warpedMasked, field; Volume? affineAtlas = null, affineLabel = null, affineMasked = null; Mat4 affine;
         using (var scope = NewDisposeScope())
         using (no_grad())
         {
             using var output = net.forward(_atlas, NetworkInputs.Image(apNet.Image).to(_device), NetworkInputs.Image(latNet.Image).to(_device));
             cancel.ThrowIfCancellationRequested();
             progress?.Invoke(new("warping the atlas", 0.6));
-            var affineField = net.Warp.AffineDisplacement(output.AffineTransform);
             warpedAtlas = HuVolume(net.Warp.forward(_atlasHu, output.Displacement), grid);
-            affineAtlas = HuVolume(net.Warp.forward(_atlasHu, affineField), grid);
             warpedLabel = LabelVolume(net.Warp.WarpLabels(_atlasLabels, output.Displacement, _labelCount), grid);
-            affineLabel = LabelVolume(net.Warp.WarpLabels(_atlasLabels, affineField, _labelCount), grid);
             warpedMasked = TensorVolume.ToVolume(output.WarpedLocal, grid);
-            affineMasked = TensorVolume.ToVolume(output.WarpedAffine, grid);
+            if (withAffineOnly)
+            {
+                var affineField = net.Warp.AffineDisplacement(output.AffineTransform);
+                affineAtlas = HuVolume(net.Warp.forward(_atlasHu, affineField), grid);
+                affineLabel = LabelVolume(net.Warp.WarpLabels(_atlasLabels, affineField, _labelCount), grid);
+                affineMasked = TensorVolume.ToVolume(output.WarpedAffine, grid);
+            }
             field = TensorVolume.ToVolume(output.Displacement, grid, 0, VolumeKind.DisplacementField);
             affine = Mat4.FromRowMajor(output.AffineTransform[0].to(ScalarType.Float64).cpu().data<double>().ToArray());
         }
