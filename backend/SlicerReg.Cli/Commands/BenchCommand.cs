@@ -125,7 +125,8 @@ public sealed class BenchCommand : ICommand
                 ["runtime"] = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
                 ["torch"] = TorchDescription(),
                 ["slicerreg"] = SlicerReg.Client.Protocol.ProtocolRevision.ReleaseVersion,
-                ["cpu"] = CpuModel(),
+                ["cpu"] = SlicerReg.Engine.Kernels.ProcessorInfo.Describe(),
+                ["convolutionPath"] = ConvolutionDescription(),
                 ["loadAverage"] = LoadAverage(),
             },
             ["runs"] = runs,
@@ -135,6 +136,7 @@ public sealed class BenchCommand : ICommand
         {
             var m = (JObject)report["machine"]!;
             stdout.WriteLine($"machine: {m["cpu"]}, {m["processors"]} processors, {m["memoryGiB"]} GiB ({m["availableMemoryGiB"]} available); {m["os"]}; {m["runtime"]}; {m["torch"]}; slicerreg {m["slicerreg"]}");
+            stdout.WriteLine($"convolution path: {m["convolutionPath"]}");
             stdout.WriteLine($"load average before: {LoadAverage()} ({Environment.ProcessorCount} processors)");
             stdout.WriteLine($"{"section",-8} {"measurement",-44} {"wall ms",9} {"cpu ms",9} {"runs",5}  note (medians)");
             foreach (var section in sections)
@@ -176,9 +178,9 @@ public sealed class BenchCommand : ICommand
         try { return File.ReadAllText("/proc/loadavg").Trim(); } catch (IOException) { return "unknown"; }
     }
 
-    static string CpuModel()
+    static string ConvolutionDescription()
     {
-        try { return File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name"))?.Split(':', 2)[1].Trim() ?? "unknown"; }
-        catch (IOException) { return "unknown"; }
+        try { return SlicerReg.Engine.Kernels.ConvolutionBackend.Describe(); }
+        catch (InvalidOperationException e) { return e.Message; }
     }
 }
