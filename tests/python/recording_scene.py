@@ -14,6 +14,7 @@ class RecordedNode:
         self.image = self.ijk_to_ras = None
         self.from_parent = self.to_parent_matrix = None
         self.display_nodes = 0
+        self.transform_node_id = None
         self.closed_surface = False
         self.imported_from = None
 
@@ -40,6 +41,12 @@ class RecordedNode:
 
     def CreateDefaultDisplayNodes(self):
         self.display_nodes += 1
+
+    def GetTransformNodeID(self):
+        return self.transform_node_id
+
+    def SetAndObserveTransformNodeID(self, node_id):
+        self.transform_node_id = node_id
 
     # volume nodes
     def SetAndObserveImageData(self, image):

@@ -115,11 +115,16 @@ class BridgeVtkTests(unittest.TestCase):
             np.testing.assert_allclose(vtkobjects.matrix_array(node.ijk_to_ras), view.image_ijk_to_ras(), atol=1e-12)
             self.assertTrue(any(f"'{node.GetName()}' into its detector plane" in n for n in loaded.notes), loaded.notes)
 
-        # Again: the previous results are replaced; the user's nodes stay.
+        # Again: the previous results are replaced; the user's nodes stay, one they put under the field moves to the new one.
         first = set(map(id, scene_.nodes)) - {id(n) for n, _ in radiographs.values()}
+        atlas = scene_.AddNewNodeByClass("vtkMRMLScalarVolumeNode", "my atlas")
+        atlas.SetAndObserveTransformNodeID(nodes["displacement_field"].GetID())
         _, _, again = self.load(self.network, scene_, radiographs=radiographs)
+        scene_.RemoveNode(atlas)
         self.assert_counts(scene_)
-        self.assertEqual({id(n) for n in scene_.removed}, first)
+        self.assertEqual({id(n) for n in scene_.removed} - {id(atlas)}, first)
+        self.assertEqual(atlas.GetTransformNodeID(), again.nodes["displacement_field"].GetID())
+        self.assertIn("'my atlas' was under the previous displacement field: it is now under 'SlicerReg displacement'", again.notes)
         self.assertIn("replaced the previous results (7 nodes)", again.notes)
         # Kept instead: numbered names, twice the nodes.
         _, _, kept = self.load(self.network, scene_, radiographs=radiographs, keep_previous=True)

@@ -16,8 +16,9 @@ SetMatrixTransformToParent; segmentation nodes' CreateClosedSurfaceRepresentatio
   daemon sends none (the identity placeholder), the bridge projects warped_labels itself — one or the other, never both |
 
 Every node made here carries the attribute ROLE_ATTRIBUTE (its role) and RUN_ATTRIBUTE (which registration). A new
-registration removes the nodes of the previous ones (only nodes carrying ROLE_ATTRIBUTE: never the user's), or, when
-asked to keep them, names its own nodes with the run number ("SlicerReg warped atlas 2"). The user's radiograph nodes
+registration removes the nodes of the previous ones (only nodes carrying ROLE_ATTRIBUTE: never the user's; a user's node
+under a replaced transform moves to its successor), or, when asked to keep them, names its own nodes with the run
+number ("SlicerReg warped atlas 2"). The user's radiograph nodes
 are changed only when asked (placed in their detector planes), and each change is reported in LoadedResults.notes.
 """
 from dataclasses import dataclass, field
@@ -59,14 +60,7 @@ def load_results(result, scene, views_by_role=None, place_radiographs=True, show
     vtkOrientedGridTransform class, needed only for a displacement field whose grid is not along the RAS axes."""
     notes = []
     previous = our_nodes(scene)
-    if keep_previous:
-        run = 1 + max((int(n.GetAttribute(RUN_ATTRIBUTE) or 1) for n in previous), default=0)
-    else:
-        for node in previous:
-            scene.RemoveNode(node)
-        if previous:
-            notes.append(f"replaced the previous results ({len(previous)} nodes)")
-        run = 1
+    run = 1 + max((int(n.GetAttribute(RUN_ATTRIBUTE) or 1) for n in previous), default=0) if keep_previous else 1
     suffix = f" {run}" if run > 1 else ""
 
     def add(role, class_name, name):
@@ -115,4 +109,24 @@ def load_results(result, scene, views_by_role=None, place_radiographs=True, show
             overlay = Volume(mask, view.image_ijk_to_ras(), "label_map")
         if overlay is not None:
             nodes[name] = volume_node(name, overlay, "vtkMRMLLabelMapVolumeNode", f"SlicerReg {view_role} overlay")
+    if not keep_previous and previous:
+        _move_user_nodes(scene, previous, nodes, notes)
+        for node in previous:
+            scene.RemoveNode(node)
+        notes.append(f"replaced the previous results ({len(previous)} nodes)")
     return LoadedResults(nodes, run, notes)
+
+
+def _move_user_nodes(scene, previous, nodes, notes):
+    """The user's nodes placed under a transform about to be replaced (e.g. their atlas under the displacement) move to
+    the new transform of the same role, so that replacing results leaves them where the user put them, in the tree."""
+    replaced = {n.GetID(): n.GetAttribute(ROLE_ATTRIBUTE) for n in previous}
+    for n in range(scene.GetNumberOfNodes()):
+        node = scene.GetNthNode(n)
+        parent = getattr(node, "GetTransformNodeID", lambda: None)()
+        if parent in replaced and not node.GetAttribute(ROLE_ATTRIBUTE):
+            role = replaced[parent]
+            new = nodes.get(role)
+            node.SetAndObserveTransformNodeID(new.GetID() if new is not None else None)
+            notes.append(f"'{node.GetName()}' was under the previous {role.replace('_', ' ')}: "
+                         + (f"it is now under '{new.GetName()}'" if new is not None else "this run has none, so it is under nothing now"))
