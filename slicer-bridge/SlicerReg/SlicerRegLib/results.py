@@ -2,9 +2,10 @@
 
 Written against the few MRML calls it needs, so the same code runs on Slicer's scene and on the recording scene of
 tests/python (which keeps real VTK objects and counts the nodes): scene.AddNewNodeByClass, RemoveNode,
-GetNumberOfNodes, GetNthNode; node.SetAttribute, GetAttribute, SetName, GetName; volume nodes' SetAndObserveImageData,
-SetIJKToRASMatrix, CreateDefaultDisplayNodes; transform nodes' SetAndObserveTransformFromParent and
-SetMatrixTransformToParent; segmentation nodes' CreateClosedSurfaceRepresentation.
+GetNumberOfNodes, GetNthNode; node.GetID, SetAttribute, GetAttribute, GetName, and GetTransformNodeID /
+SetAndObserveTransformNodeID where a node has them; volume nodes' SetAndObserveImageData, SetIJKToRASMatrix,
+CreateDefaultDisplayNodes; transform nodes' SetAndObserveTransformFromParent and SetMatrixTransformToParent; segmentation
+nodes' CreateClosedSurfaceRepresentation.
 
 | result | node(s) |
 |---|---|
@@ -18,12 +19,10 @@ SetMatrixTransformToParent; segmentation nodes' CreateClosedSurfaceRepresentatio
 Every node made here carries the attribute ROLE_ATTRIBUTE (its role) and RUN_ATTRIBUTE (which registration). A new
 registration removes the nodes of the previous ones (only nodes carrying ROLE_ATTRIBUTE: never the user's; a user's node
 under a replaced transform moves to its successor), or, when asked to keep them, names its own nodes with the run
-number ("SlicerReg warped atlas 2"). The user's radiograph nodes
-are changed only when asked (placed in their detector planes), and each change is reported in LoadedResults.notes.
+number ("SlicerReg warped atlas 2"). The user's radiograph nodes are changed only when asked (placed in their detector
+planes); every change to a node that was already in the scene is reported in LoadedResults.notes.
 """
 from dataclasses import dataclass, field
-
-import numpy as np
 
 from . import vtkobjects
 from .scene import project_label
