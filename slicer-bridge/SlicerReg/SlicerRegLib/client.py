@@ -14,8 +14,25 @@ import numpy as np
 from .protocol import PROTOCOL_PACKAGE, PROTOCOL_REVISION_REQUIRED, stubs
 from .volumes import LPS_FLIP, assemble, chunks, image_header, image_pixels, volume_from_message
 
-START_HINT = ("start the daemon with `slicerreg serve --atlas ATLAS.nrrd` (TCP 127.0.0.1:50051) or "
-              "`slicerreg serve --socket PATH --atlas ATLAS.nrrd`, or press 'Start local daemon' in the SlicerReg module")
+START_HINT = ("start the daemon with `slicerreg serve` (TCP 127.0.0.1:50051, the shipped models of atlas/models) or "
+              "`slicerreg serve --socket PATH`, or press 'Start local daemon' in the SlicerReg module")
+PLACEHOLDER_MODEL = "identity"  # the daemon's placeholder engine: returns the atlas unwarped (tests, `serve --atlas` debugging)
+SERVE_MODEL_HINT = ("start the daemon with the shipped model (`slicerreg serve --models atlas/models`, the default from a "
+                    "source tree) or with a model folder written by `slicerreg train` (`--models FOLDER`)")
+
+
+def default_model(cards):
+    """The model to preselect: the card the daemon marks as default (ModelCard.is_default, protocol revision 3), else
+    the first trained model that can run; None when there is none. Never the placeholder."""
+    runnable = [c for c in cards if c.available and c.name != PLACEHOLDER_MODEL]
+    chosen = next((c for c in runnable if c.is_default), runnable[0] if runnable else None)  # unmarked: a revision-2 daemon
+    return chosen.name if chosen else None
+
+
+def no_trained_model_message(address, cards):
+    names = ", ".join(f"{c.name} ({'available' if c.available else c.unavailable_reason})" for c in cards) or "none"
+    return (f"the daemon at {address} serves no trained model that can run (its models: {names}); '{PLACEHOLDER_MODEL}' is a "
+            f"placeholder that does not register: {SERVE_MODEL_HINT}")
 
 
 class SlicerRegError(RuntimeError):
@@ -159,12 +176,23 @@ class RegistrationClient:
                            timeout=timeout or self.timeout, wait_for_ready=False)
         return list(reply.models)
 
-    def submit(self, ap, ap_view, lat, lat_view, model="identity", options=None, results=(), client="SlicerRegLib"):
-        """Uploads the pair (pixels [row, column] or [1, row, column], views in RAS); returns (job id, queue position)."""
+    def default_model(self):
+        """The name of the daemon's best trained model (see default_model); SlicerRegError saying how to serve one when
+        the daemon has none."""
+        cards = self.models()
+        name = default_model(cards)
+        if name is None:
+            raise SlicerRegError(no_trained_model_message(self.address, cards), "FAILED_PRECONDITION")
+        return name
+
+    def submit(self, ap, ap_view, lat, lat_view, model=None, options=None, results=(), client="SlicerRegLib"):
+        """Uploads the pair (pixels [row, column] or [1, row, column], views in RAS); returns (job id, queue position).
+        model: a name from models(); None for the daemon's best trained model (default_model)."""
         r = self.pb["registration_pb2"]
         d = self.pb["data_pb2"]
         ap = image_pixels(ap, ap_view, "AP image")
         lat = image_pixels(lat, lat_view, "LAT image")
+        model = model or self.default_model()
 
         def messages():
             yield r.SubmitRequest(header=r.SubmitHeader(model=model, options={str(k): str(v) for k, v in (options or {}).items()},
@@ -227,7 +255,7 @@ class RegistrationClient:
             raise self._explain(e, f"fetch {name} of job {job_id}") from None
         return volume_from_message(header, payload)
 
-    def register(self, ap, ap_view, lat, lat_view, model="identity", options=None, results=(), on_progress=None,
+    def register(self, ap, ap_view, lat, lat_view, model=None, options=None, results=(), on_progress=None,
                  cancel_event=None, on_submitted=None, client="SlicerRegLib"):
         """Submit → watch → fetch every result. on_progress(Progress) is called from this thread for each progress event;
         setting cancel_event (a threading.Event) cancels the job on the daemon and raises JobCancelled."""

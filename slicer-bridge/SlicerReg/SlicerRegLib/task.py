@@ -10,7 +10,7 @@ class RegistrationTask:
     "failed", "cancelled"), .fraction, .stage, .message at any time; .result (RegistrationResult) once succeeded,
     .error (message) once failed. cancel() asks the daemon to stop the job."""
 
-    def __init__(self, address, token, ap, ap_view, lat, lat_view, model="identity", options=None, results=(),
+    def __init__(self, address, token, ap, ap_view, lat, lat_view, model=None, options=None, results=(),
                  client="SlicerRegLib task"):
         self._args = (ap, ap_view, lat, lat_view, model, options, results)
         self._address, self._token, self._client_name = address, token, client
