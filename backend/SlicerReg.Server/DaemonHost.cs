@@ -20,7 +20,7 @@ using SlicerReg.Server.Simulation;
 namespace SlicerReg.Server;
 
 /// <summary>
-/// Builds and runs the daemon: Kestrel with HTTP/2 only (gRPC without TLS), the Registration and Models services,
+/// Builds and runs the daemon: Kestrel with HTTP/2 only (gRPC over TLS with --tls-cert, else plain), the Registration and Models services,
 /// the standard health service and server reflection. Stops on SIGTERM / Ctrl-C: running jobs are cancelled, results
 /// and the spill folder deleted, the unix socket removed. Prints "listening on ADDRESS" on <paramref name="stdout"/> once ready.
 /// </summary>
@@ -56,6 +56,8 @@ public static class DaemonHost
         // Network models are loaded here, once, before the daemon listens: a model that cannot be loaded is listed as
         // unavailable with the reason rather than failing its first job.
         var modelLines = new List<string>();
+        // The certificate is loaded before anything listens: a bad one stops the daemon at start, naming the file.
+        using var certificate = options.UsesTls ? ServerCertificate.Load(options) : null;
         using var catalog = new ModelCatalog(new IRegistrationEngine[] { new IdentityEngine(atlas, labels, options.AtlasFile is null ? null : Path.GetFileName(options.AtlasFile)) },
                                              options.ModelsDir, options.Device, modelLines.Add);
 
@@ -92,7 +94,11 @@ public static class DaemonHost
             {
                 var (host, port) = ParseListen(options.Listen!);
                 var ip = host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(host.Trim('[', ']'));
-                k.Listen(ip, port, l => l.Protocols = HttpProtocols.Http2);
+                k.Listen(ip, port, l =>
+                {
+                    l.Protocols = HttpProtocols.Http2;
+                    if (certificate != null) l.UseHttps(certificate);
+                });
             }
         });
         builder.Services.AddSingleton(options);
@@ -100,6 +106,8 @@ public static class DaemonHost
         builder.Services.AddSingleton<JobQueue>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JobQueue>());
         builder.Services.AddSingleton<SimulationGate>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<RefusedCallLog>();
         builder.Services.AddSingleton<TokenInterceptor>();
         builder.Services.AddGrpc(o =>
         {
@@ -132,9 +140,13 @@ public static class DaemonHost
             await app.StartAsync(stop);
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? Array.Empty<string>();
             string address = options.Socket != null ? "unix:" + Path.GetFullPath(options.Socket) : addresses.FirstOrDefault() ?? options.Listen!;
-            log.LogInformation("slicerreg daemon {Version} (protocol revision {Protocol}) listening on {Address} (device {Device}, atlas {Atlas}, models {Models}, token {Token})",
+            log.LogInformation("slicerreg daemon {Version} (protocol revision {Protocol}) listening on {Address} (device {Device}, atlas {Atlas}, models {Models}, token {Token}, TLS {Tls})",
                 ProtocolRevision.ReleaseVersion, ProtocolRevision.Current, address, options.Device, options.AtlasFile ?? "none", options.ModelsDir ?? "none",
-                options.Token is null ? "not required" : "required");
+                options.Token is null ? "not required" : "required", certificate is null ? "off" : ServerCertificate.Describe(certificate));
+            if (options.Insecure)
+                log.LogWarning("--insecure: serving plain HTTP/2 on {Address}{Where}: the token, the radiographs and the results cross the network unencrypted, " +
+                               "readable by anyone on the path, and a captured token lets anyone in; give --tls-cert and --tls-key instead (docs/daemon.md, \"Deployment\")",
+                               address, options.IsReachableFromNetwork ? ", an address other machines can reach" : "");
             foreach (var line in modelLines) log.LogInformation("{Model}", line);
             stdout.WriteLine($"listening on {address}");
             stdout.Flush();
