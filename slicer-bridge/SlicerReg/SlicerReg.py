@@ -57,6 +57,7 @@ class SlicerRegParameterNode:
     latViewFile: str = ""
     serverAddress: str = "127.0.0.1:50051"
     token: str = ""
+    caFile: str = ""                  # PEM CA certificate for a TLS daemon with a private CA ("" = the system's roots)
     model: str = "identity"
     slicerregExecutable: str = ""
     atlasFile: str = ""
@@ -145,7 +146,7 @@ class SlicerRegWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         p = self._parameterNode
         try:
             self.logic.ensureDependencies(ask=True)
-            cards = self.logic.models(p.serverAddress, p.token or None)
+            cards = self.logic.models(p.serverAddress, p.token or None, p.caFile or None)
             self._status("daemon OK: " + "; ".join(f"{c.name} ({'available' if c.available else c.unavailable_reason}): {c.summary}" for c in cards))
         except Exception as e:
             self._status(str(e))
@@ -234,9 +235,9 @@ class SlicerRegLogic(ScriptedLoadableModuleLogic):
 
     # -- daemon ------------------------------------------------------------------------------------------------------
 
-    def models(self, address, token=None):
+    def models(self, address, token=None, caFile=None):
         from SlicerRegLib.client import RegistrationClient
-        with RegistrationClient.connect(address, token) as c:
+        with RegistrationClient.connect(address, token, ca_file=caFile) as c:
             return c.models()
 
     def startLocalDaemon(self, atlas, atlasLabels=None, slicerreg=None):
@@ -316,7 +317,7 @@ class SlicerRegLogic(ScriptedLoadableModuleLogic):
         apView = self.viewForNode(p.apVolume, p.apGeometry, "AP", p)
         latView = self.viewForNode(p.latVolume, p.latGeometry, "LAT", p)
         task = RegistrationTask(p.serverAddress, p.token or None, self.radiographPixels(p.apVolume), apView,
-                                self.radiographPixels(p.latVolume), latView, model=p.model,
+                                self.radiographPixels(p.latVolume), latView, model=p.model, ca_file=p.caFile or None,
                                 client=f"Slicer {slicer.app.applicationVersion} / SlicerReg module {SlicerRegLib.__version__}")
         task.views = {"AP": (p.apVolume, apView), "LAT": (p.latVolume, latView)}
         return task.start()
