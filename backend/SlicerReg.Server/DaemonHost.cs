@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -58,6 +59,7 @@ public static class DaemonHost
         var modelLines = new List<string>();
         // The certificate is loaded before anything listens: a bad one stops the daemon at start, naming the file.
         using var certificate = options.UsesTls ? ServerCertificate.Load(options) : null;
+        var chain = certificate is null ? null : ServerCertificate.Chain(options, certificate);
         using var catalog = new ModelCatalog(new IRegistrationEngine[] { new IdentityEngine(atlas, labels, options.AtlasFile is null ? null : Path.GetFileName(options.AtlasFile)) },
                                              options.ModelsDir, options.Device, modelLines.Add);
 
@@ -97,7 +99,7 @@ public static class DaemonHost
                 k.Listen(ip, port, l =>
                 {
                     l.Protocols = HttpProtocols.Http2;
-                    if (certificate != null) l.UseHttps(certificate);
+                    if (certificate != null) l.UseHttps(new HttpsConnectionAdapterOptions { ServerCertificate = certificate, ServerCertificateChain = chain });
                 });
             }
         });

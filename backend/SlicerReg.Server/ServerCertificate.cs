@@ -9,6 +9,7 @@ namespace SlicerReg.Server;
 /// (X509Certificate2.CreateFromPemFile, --tls-key; an encrypted key with SLICERREG_TLS_PASSWORD) or one PKCS#12 file
 /// (.p12/.pfx). A file that is missing, unreadable, holds no key, a key of another certificate, or a certificate outside
 /// its validity period stops the daemon at start with a message naming the file, rather than failing every handshake.
+/// Intermediate certificates in the file are sent along (<see cref="Chain"/>).
 /// </summary>
 public static class ServerCertificate
 {
@@ -37,6 +38,27 @@ public static class ServerCertificate
         if (now < certificate.NotBefore || now > certificate.NotAfter)
             throw new ArgumentException($"{what}: the certificate is valid from {certificate.NotBefore:u} to {certificate.NotAfter:u}, not now ({now:u}); clients would refuse it");
         return certificate;
+    }
+
+    /// <summary>
+    /// The intermediate certificates sent along with the daemon's: those after the first in a PEM --tls-cert file (the order
+    /// of a "fullchain.pem"), the others of a PKCS#12 file. Clients then need only the root in their CA file.
+    /// </summary>
+    public static X509Certificate2Collection Chain(DaemonOptions options, X509Certificate2 certificate)
+    {
+        var all = IsPkcs12(options.TlsCertificateFile!)
+            ? X509CertificateLoader.LoadPkcs12CollectionFromFile(options.TlsCertificateFile!, options.TlsPassword, X509KeyStorageFlags.EphemeralKeySet)
+            : PemCertificates(options.TlsCertificateFile!);
+        var chain = new X509Certificate2Collection();
+        foreach (var c in all) if (c.Thumbprint != certificate.Thumbprint) chain.Add(c);
+        return chain;
+    }
+
+    static X509Certificate2Collection PemCertificates(string file)
+    {
+        var all = new X509Certificate2Collection();
+        all.ImportFromPemFile(file);
+        return all;
     }
 
     /// <summary>What a log line says of it: names, issuer, expiry and fingerprint (what an administrator checks against clients).</summary>
