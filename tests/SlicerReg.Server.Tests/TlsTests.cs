@@ -178,6 +178,22 @@ public sealed class TlsTests
         Assert.That(pkcs12.Log, Does.Not.Contain("--insecure"));
         using var tls = pkcs12.Client();
         Assert.That((await tls.ListModelsAsync()).Select(m => m.Name), Does.Contain("identity"));
+        // Reached by an address its certificate does not name (127.0.0.2 is this machine too): refused, naming what it is for.
+        var elsewhere = new DaemonEndpoint(pkcs12.Address.Replace("127.0.0.1", "127.0.0.2"), Token, CaFile: Ca);
+        using var misnamed = RegistrationClient.Connect(elsewhere);
+        var e = Assert.ThrowsAsync<RpcException>(() => misnamed.ListModelsAsync())!;
+        Assert.That(DaemonFailure.Describe(e, elsewhere), Does.StartWith($"the TLS certificate of the daemon at {elsewhere.Address} does not verify: " +
+                                                                         "the certificate is not for this host name (it names localhost, 127.0.0.1)"));
+    }
+
+    [Test]
+    public async Task FullchainCertificate_SendsItsIntermediate_SoTheRootCaSuffices()
+    {
+        using var chained = new DaemonProcess(new[] { "--atlas", _atlas.Path, "--tls-cert", _folder.File("fullchain.pem"), "--tls-key", _folder.File("chained.key"),
+                                                      "--token-file", _tokenFile }, token: Token, caFile: Ca);
+        Assert.That(chained.Log, Does.Contain("issued by \"CN=SlicerReg test intermediate CA\""));
+        using var client = chained.Client();
+        Assert.That((await client.ListModelsAsync()).Select(m => m.Name), Does.Contain("identity"));
     }
 
     /// <summary>

@@ -36,15 +36,17 @@ class DaemonTlsTests(unittest.TestCase):
             f.write(TOKEN + "\n")
         cls.log_path = os.path.join(cls.dir, "daemon.log")
         cls.log = open(cls.log_path, "w")
-        cls.proc = subprocess.Popen(["dotnet", bs.DLL, "serve", "--listen", "127.0.0.1:0", "--models", "none", "--atlas", bs.ATLAS,
+        # On every interface (TLS and a token make that allowed), so that 127.0.0.2, a name the certificate lacks, reaches it too.
+        cls.proc = subprocess.Popen(["dotnet", bs.DLL, "serve", "--listen", "0.0.0.0:0", "--models", "none", "--atlas", bs.ATLAS,
                                      "--tls-cert", os.path.join(cls.dir, "server.pem"), "--tls-key", os.path.join(cls.dir, "server.key"),
                                      "--token-file", token_file], stdout=subprocess.PIPE, stderr=cls.log, text=True)
         line = cls.proc.stdout.readline().strip()
         if not line.startswith("listening on https://"):
             cls.proc.kill()
             raise RuntimeError(f"unexpected first line from the daemon: {line!r}")
-        cls.address = line[len("listening on "):]           # https://127.0.0.1:PORT
-        cls.host_port = cls.address[len("https://"):]
+        cls.port = line.rsplit(":", 1)[1]
+        cls.host_port = "127.0.0.1:" + cls.port
+        cls.address = "https://" + cls.host_port
 
     @classmethod
     def tearDownClass(cls):
@@ -94,6 +96,14 @@ class DaemonTlsTests(unittest.TestCase):
             self.assertTrue(message.startswith(f"the TLS certificate of the daemon at {self.address} does not verify: "
                                                "unable to get local issuer certificate"), message)
             self.assertIn(trust, message)
+
+    def test_an_address_the_certificate_does_not_name_fails_verification(self):
+        from SlicerRegLib.client import RegistrationClient, SlicerRegError
+        address = "https://127.0.0.2:" + self.port
+        with self.assertRaises(SlicerRegError) as ctx:
+            RegistrationClient.connect(address, TOKEN, ca_file=self.ca)
+        self.assertTrue(str(ctx.exception).startswith(f"the TLS certificate of the daemon at {address} does not verify: "
+                                                      "IP address mismatch, certificate is not valid for '127.0.0.2'"), str(ctx.exception))
 
     def test_plaintext_client_at_the_tls_port_fails_cleanly(self):
         from SlicerRegLib.client import RegistrationClient, SlicerRegError, uses_tls

@@ -149,7 +149,8 @@ class RegistrationClient:
         code = e.code() if hasattr(e, "code") else None
         detail = e.details() if hasattr(e, "details") else str(e)
         name = code.name if code is not None else None
-        if code == grpc.StatusCode.UNAVAILABLE and self.tls and ("certificate verify failed" in detail or "CERTIFICATE_VERIFY_FAILED" in detail):
+        if code == grpc.StatusCode.UNAVAILABLE and self.tls and any(
+                s in detail for s in ("certificate verify failed", "CERTIFICATE_VERIFY_FAILED", "is not in peer certificate")):
             trust = (f"checked against the CA file {self.ca_file}" if self.ca_file else
                      "checked against the system's trusted roots: enter the CA file that signed it (CA file field, ca_file=)")
             msg = f"the TLS certificate of the daemon at {self.address} does not verify: {self._tls_reason()} ({trust})"
