@@ -150,6 +150,7 @@ public static class DaemonHost
                                "readable by anyone on the path, and a captured token lets anyone in; give --tls-cert and --tls-key instead (docs/daemon.md, \"Deployment\")",
                                address, options.IsReachableFromNetwork ? ", an address other machines can reach" : "");
             foreach (var line in modelLines) log.LogInformation("{Model}", line);
+            if (modelLines.Count > 0) log.LogInformation("CPU {Cpu}; convolution path {Path}", Engine.Kernels.ProcessorInfo.Describe(), Engine.Kernels.ConvolutionBackend.Describe());
             stdout.WriteLine($"listening on {address}");
             stdout.Flush();
             await app.WaitForShutdownAsync(stop);
