@@ -41,6 +41,9 @@ public static class DaemonHost
     public static async Task<int> RunAsync(DaemonOptions options, TextWriter stdout, CancellationToken stop = default)
     {
         options.Validate();
+        // The certificate is loaded first: a bad one stops the daemon at once, naming the file, before atlases and models load.
+        using var certificate = options.UsesTls ? ServerCertificate.Load(options) : null;
+        var chain = certificate is null ? null : ServerCertificate.Chain(options, certificate);
         // CPU-bound work (DRR rendering's Parallel.For, engines) occupies thread-pool threads; with the default minimum
         // (one per core) the pool would add a thread for gRPC I/O — a cancel, a health check — only after ~0.5 s of
         // starvation. A higher minimum lets those run at once.
@@ -57,9 +60,6 @@ public static class DaemonHost
         // Network models are loaded here, once, before the daemon listens: a model that cannot be loaded is listed as
         // unavailable with the reason rather than failing its first job.
         var modelLines = new List<string>();
-        // The certificate is loaded before anything listens: a bad one stops the daemon at start, naming the file.
-        using var certificate = options.UsesTls ? ServerCertificate.Load(options) : null;
-        var chain = certificate is null ? null : ServerCertificate.Chain(options, certificate);
         using var catalog = new ModelCatalog(new IRegistrationEngine[] { new IdentityEngine(atlas, labels, options.AtlasFile is null ? null : Path.GetFileName(options.AtlasFile)) },
                                              options.ModelsDir, options.Device, modelLines.Add);
 
@@ -145,10 +145,12 @@ public static class DaemonHost
             log.LogInformation("slicerreg daemon {Version} (protocol revision {Protocol}) listening on {Address} (device {Device}, atlas {Atlas}, models {Models}, token {Token}, TLS {Tls})",
                 ProtocolRevision.ReleaseVersion, ProtocolRevision.Current, address, options.Device, options.AtlasFile ?? "none", options.ModelsDir ?? "none",
                 options.Token is null ? "not required" : "required", certificate is null ? "off" : ServerCertificate.Describe(certificate));
-            if (options.Insecure)
-                log.LogWarning("--insecure: serving plain HTTP/2 on {Address}{Where}: the token, the radiographs and the results cross the network unencrypted, " +
-                               "readable by anyone on the path, and a captured token lets anyone in; give --tls-cert and --tls-key instead (docs/daemon.md, \"Deployment\")",
-                               address, options.IsReachableFromNetwork ? ", an address other machines can reach" : "");
+            if (options.Insecure && options.IsReachableFromNetwork)
+                log.LogWarning("--insecure: serving plain HTTP/2 on {Address}, an address other machines can reach: the token, the radiographs and the results " +
+                               "cross the network unencrypted, readable by anyone on the path, and a captured token lets anyone in; give --tls-cert and --tls-key " +
+                               "instead (docs/daemon.md, \"Deployment\")", address);
+            else if (options.Insecure)
+                log.LogWarning("--insecure given, but {Address} is reached only from this machine: nothing crosses the network (--insecure matters for a non-loopback --listen only)", address);
             foreach (var line in modelLines) log.LogInformation("{Model}", line);
             if (modelLines.Count > 0) log.LogInformation("CPU {Cpu}; convolution path {Path}", Engine.Kernels.ProcessorInfo.Describe(), Engine.Kernels.ConvolutionBackend.Describe());
             stdout.WriteLine($"listening on {address}");
