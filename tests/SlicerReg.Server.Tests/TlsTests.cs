@@ -156,6 +156,18 @@ public sealed class TlsTests
             Assert.That(err, Does.Contain("--listen 0.0.0.0:0 is not a loopback address: a daemon others can reach " + needs), string.Join(' ', args));
             Assert.That(stdout, Is.Empty, "nothing listened");
         }
+        // Token options: one source at a time, and a token long enough to resist guessing; the message never shows it.
+        File.WriteAllText(_folder.File("short-token"), "tooshort\n");
+        foreach (var (args, message) in new[]
+        {
+            (new[] { "--token", Token, "--token-file", _tokenFile }, "give --token or --token-file, not both"),
+            (new[] { "--token-file", _folder.File("short-token") }, "--token: the token must be at least 16 characters (it has 8;"),
+        })
+        {
+            var (code, _, err) = ExternalTool.Run("dotnet", new[] { DaemonProcess.CliDll, "serve", "--models", "none" }.Concat(args), timeoutMs: 30000);
+            Assert.That(code, Is.EqualTo(2), err);
+            Assert.That(err, Does.Contain(message).And.Not.Contain("tooshort").And.Not.Contain(Token));
+        }
         // A key that is not the certificate's stops the daemon at start, naming both files.
         var (badCode, _, badErr) = ExternalTool.Run("dotnet", new[] { DaemonProcess.CliDll, "serve", "--models", "none", "--tls-cert", _folder.File("server.pem"),
                                                                       "--tls-key", _folder.File("other-ca.key") }, timeoutMs: 30000);
