@@ -59,6 +59,7 @@ class SlicerRegParameterNode:
     latViewFile: str = ""
     serverAddress: str = "127.0.0.1:50051"
     token: str = ""
+    caFile: str = ""                  # PEM CA certificate for a TLS daemon with a private CA ("" = the system's roots)
     model: str = ""                   # empty: the daemon's best trained model (never the identity placeholder)
     slicerregExecutable: str = ""
     atlasFile: str = ""
@@ -146,7 +147,7 @@ class SlicerRegWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         returns a line for the status."""
         from SlicerRegLib.client import default_model, no_trained_model_message
         p = self._parameterNode
-        cards = self.logic.models(p.serverAddress, p.token or None)
+        cards = self.logic.models(p.serverAddress, p.token or None, p.caFile or None)
         chosen = p.model if any(c.name == p.model and c.available for c in cards) else default_model(cards)
         self.ui.model.clear()
         for c in cards:
@@ -267,9 +268,9 @@ class SlicerRegLogic(ScriptedLoadableModuleLogic):
 
     # -- daemon ------------------------------------------------------------------------------------------------------
 
-    def models(self, address, token=None):
+    def models(self, address, token=None, caFile=None):
         from SlicerRegLib.client import RegistrationClient
-        with RegistrationClient.connect(address, token) as c:
+        with RegistrationClient.connect(address, token, ca_file=caFile) as c:
             return c.models()
 
     def startLocalDaemon(self, atlas=None, atlasLabels=None, slicerreg=None):
@@ -350,7 +351,7 @@ class SlicerRegLogic(ScriptedLoadableModuleLogic):
         apView = self.viewForNode(p.apVolume, p.apGeometry, "AP", p)
         latView = self.viewForNode(p.latVolume, p.latGeometry, "LAT", p)
         task = RegistrationTask(p.serverAddress, p.token or None, self.radiographPixels(p.apVolume), apView,
-                                self.radiographPixels(p.latVolume), latView, model=p.model or None,
+                                self.radiographPixels(p.latVolume), latView, model=p.model or None, ca_file=p.caFile or None,
                                 client=f"Slicer {slicer.app.applicationVersion} / SlicerReg module {SlicerRegLib.__version__}")
         task.views = {"AP": (p.apVolume, apView), "LAT": (p.latVolume, latView)}
         return task.start()

@@ -27,8 +27,10 @@ def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--input", required=True, help="folder of cases (CASE/ap.nrrd, CASE/lat.nrrd[, CASE/label.nrrd])")
     ap.add_argument("--out", required=True, help="output folder")
-    ap.add_argument("--server", help="daemon address HOST:PORT or unix:PATH (default: start a local daemon)")
+    ap.add_argument("--server", help="daemon address HOST:PORT, https://HOST:PORT (TLS) or unix:PATH (default: start a local daemon)")
     ap.add_argument("--token", default=os.environ.get("SLICERREG_TOKEN"))
+    ap.add_argument("--token-file", help="file whose first line is the token (instead of --token / SLICERREG_TOKEN)")
+    ap.add_argument("--ca", help="PEM certificate of the CA that signed a TLS daemon's certificate (default: the system's roots)")
     ap.add_argument("--models", help="models folder for a local daemon (default: the daemon's, the shipped atlas/models)")
     ap.add_argument("--atlas", help="atlas CT of a local daemon's identity placeholder (tests, debugging)")
     ap.add_argument("--atlas-labels", help="its label map (gives the placeholder's warped_labels)")
@@ -85,12 +87,16 @@ def main(argv):
     cases = sorted(d for d in os.listdir(args.input) if os.path.isdir(os.path.join(args.input, d)))
     if not cases:
         raise SystemExit(f"{args.input}: no case folders (expected CASE/ap.nrrd and CASE/lat.nrrd)")
+    token = args.token
+    if args.token_file:
+        with open(args.token_file) as f:
+            token = f.readline().strip()
     daemon = None
     if not args.server:
         daemon = LocalDaemon(args.atlas, args.atlas_labels, args.slicerreg, models=args.models)
     rows, failed = [], 0
     try:
-        with RegistrationClient.connect(args.server or daemon.address, args.token) as client:
+        with RegistrationClient.connect(args.server or daemon.address, token, ca_file=args.ca) as client:
             for case in cases:
                 started = time.monotonic()
                 try:
