@@ -120,7 +120,8 @@ class BridgeClientTests(unittest.TestCase):
         self.assertLess(elapsed, 2.0)
         # The daemon's own word: a cancelled job stays cancelled; a finished one is left as it is.
         job, _ = self.client.submit(self.ap, self.ap_view, self.lat, self.lat_view, model="identity", options={"stage_delay_ms": "3000"})
-        self.assertIn(self.client.cancel(job), ("cancelled", "running"))  # a running job stops within about a second
+        # Just submitted, it may still be queued on a loaded machine; either way it ends cancelled.
+        self.assertIn(self.client.cancel(job), ("cancelled", "running", "queued"))
         events = list(self.client.watch(job))
         self.assertEqual(events[-1].state, "cancelled")
         self.assertEqual(events[-1].error[0], "CANCELLED")

@@ -77,7 +77,7 @@ class DaemonTlsTests(unittest.TestCase):
         ap = rng.random((ap_view.size[1], ap_view.size[0]), dtype=np.float32)
         lat = rng.random((lat_view.size[1], lat_view.size[0]), dtype=np.float32)
         with RegistrationClient.connect(self.address, TOKEN, ca_file=self.ca) as client:
-            result = client.register(ap, ap_view, lat, lat_view, results=["warped_atlas"])
+            result = client.register(ap, ap_view, lat, lat_view, model="identity", results=["warped_atlas"])
         atlas = nrrd.read(bs.ATLAS)
         np.testing.assert_array_equal(result.volumes["warped_atlas"].voxels, atlas.voxels)
 
