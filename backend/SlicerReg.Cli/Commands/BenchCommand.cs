@@ -35,7 +35,7 @@ public interface IBenchmarkSection
     IReadOnlyList<BenchmarkRow> Run(BenchmarkContext context, JObject summary);
 }
 
-/// <summary>`slicerreg bench [--json FILE] [--runs N] [--section NAME,...] [--presets P,...] [--no-plastimatch]`: timings, not tests.</summary>
+/// <summary>`slicerreg bench [--json FILE] [--runs N] [--section NAME,...] [--presets P,...] [--no-plastimatch] [--compare OLD.json]`: timings, not tests.</summary>
 public sealed class BenchCommand : ICommand
 {
     /// <summary>All sections, in order. Add new ones here.</summary>
@@ -50,7 +50,7 @@ public sealed class BenchCommand : ICommand
 
     public string Name => "bench";
     public string Summary => "time DRRs vs plastimatch, ProST, inference and training per preset, the daemon; print a table, write JSON";
-    public string Usage => $"slicerreg bench [--json FILE] [--runs N] [--section {string.Join("|", Sections.Select(s => s.Name))}[,...]] [--presets tiny,standard,paper] [--no-plastimatch]\n" +
+    public string Usage => $"slicerreg bench [--json FILE] [--runs N] [--section {string.Join("|", Sections.Select(s => s.Name))}[,...]] [--presets tiny,standard,paper] [--no-plastimatch] [--compare OLD.json]\n" +
                            "             every section by default; quick run of all of them: slicerreg bench --runs 1 --presets tiny,standard";
     public IReadOnlySet<string> Flags { get; } = new HashSet<string> { "no-plastimatch" };
 
@@ -95,7 +95,7 @@ public sealed class BenchCommand : ICommand
 
     public int Run(Arguments args, TextWriter stdout)
     {
-        string? json = args.Option("json");
+        string? json = args.Option("json"), compareWith = args.Option("compare");
         string? runsText = args.Option("runs"), only = args.Option("section"), presetsText = args.Option("presets");
         bool noPlastimatch = args.Flag("no-plastimatch");
         args.RejectUnknown();
@@ -111,6 +111,7 @@ public sealed class BenchCommand : ICommand
         if (sectionNames != null && sectionNames.FirstOrDefault(n => Sections.All(s => s.Name != n)) is { } unknown)
             throw new UsageException($"--section '{unknown}': expected one of {string.Join(", ", Sections.Select(s => s.Name))}");
         if (sections.Count == 0) throw new UsageException($"--section '{only}': expected one of {string.Join(", ", Sections.Select(s => s.Name))}");
+        var comparison = compareWith is null ? null : BenchComparison.Load(compareWith);
 
         string scratch = Path.Combine(Path.GetTempPath(), "slicerreg-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(scratch);
@@ -158,6 +159,7 @@ public sealed class BenchCommand : ICommand
             }
         }
         finally { try { Directory.Delete(scratch, true); } catch { } }
+        if (comparison != null) report["comparison"] = comparison.Print(report, stdout);
         if (json != null)
         {
             var bytes = System.Text.Encoding.UTF8.GetBytes(report.ToString(Formatting.Indented) + "\n");
