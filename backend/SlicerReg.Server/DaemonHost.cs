@@ -100,6 +100,7 @@ public static class DaemonHost
         builder.Services.AddSingleton<JobQueue>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JobQueue>());
         builder.Services.AddSingleton<SimulationGate>();
+        builder.Services.AddSingleton<MemoryReclaimer>();
         builder.Services.AddSingleton<TokenInterceptor>();
         builder.Services.AddGrpc(o =>
         {
