@@ -73,7 +73,7 @@ public static class RadiographValidation
         double cos = Math.Min(1, Math.Abs(ap.Normal.Dot(lateral.Normal)));
         double angle = Math.Acos(cos) * 180 / Math.PI;
         return angle < MinAngleBetweenViewsDeg
-            ? $"the two views look along the same direction ({Number(angle)}° apart); biplanar registration needs two directions at least {Number(MinAngleBetweenViewsDeg)}° apart"
+            ? $"the two views look along the same direction ({Number(Math.Round(angle, 1))}° apart); biplanar registration needs two directions at least {Number(MinAngleBetweenViewsDeg)}° apart"
             : null;
     }
 
