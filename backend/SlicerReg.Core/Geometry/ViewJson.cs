@@ -22,12 +22,16 @@ static class ViewJson
                 throw new FormatException($"{origin}: a view is one JSON object {{…}}, but this text starts with {What(reader.TokenType)}");
             var o = JObject.Load(reader);
             while (reader.Read())
-                if (reader.TokenType != JsonToken.Comment) throw new FormatException($"{origin}: text after the view's closing brace (line {reader.LineNumber})");
+                if (reader.TokenType != JsonToken.Comment) throw new FormatException($"{origin}: text after the view's closing brace (line {reader.LineNumber}, position {reader.LinePosition})");
             return o;
         }
         catch (JsonReaderException e) when (e.Message.Contains("MaxDepth", StringComparison.Ordinal))
         {
             throw new FormatException($"{origin}: nested more than {MaxDepth} levels deep (line {e.LineNumber}); a view is a flat object of numbers and arrays", e);
+        }
+        catch (JsonReaderException e) when (e.Message.StartsWith("Additional text", StringComparison.Ordinal))
+        {
+            throw new FormatException($"{origin}: text after the view's closing brace (line {e.LineNumber}, position {e.LinePosition})", e);
         }
         catch (JsonReaderException e) { throw new FormatException($"{origin}: not valid JSON: {e.Message}", e); }
     }
