@@ -61,7 +61,7 @@ sealed class SubmitUpload(ModelCatalog catalog)
                 if (_receiver == null) throw Bad("submit: a transfer end outside an image transfer");
                 _receiver.End(m.End);
                 var image = WireConvert.ToImage(_pixels!, _type, _view!);
-                Check(() => RadiographValidation.CheckOne(new Radiograph(image, _view!), $"{Name(_role)} image"));
+                if (RadiographValidation.PixelProblem(image.Pixels, image.Columns) is { } pixels) throw Bad($"{Name(_role)} image: {pixels}");
                 _images[_role] = (image, _view!);
                 _receiver = null; _pixels = null; _imageHeader = null;
                 break;
@@ -85,13 +85,6 @@ sealed class SubmitUpload(ModelCatalog catalog)
         _header = h;
     }
 
-    /// <summary>The one radiograph check (<see cref="RadiographValidation"/>, shared with the CLI and the Slicer bridge) as INVALID_ARGUMENT.</summary>
-    static void Check(Action check)
-    {
-        try { check(); }
-        catch (InvalidRadiographException e) { throw Bad(e.Message); }
-    }
-
     static string Name(ViewRole r) => r == ViewRole.Ap ? "AP" : r == ViewRole.Lat ? "LAT" : "unnamed";
 
     void AcceptImageHeader(ImageHeader h)
@@ -99,6 +92,9 @@ sealed class SubmitUpload(ModelCatalog catalog)
         if (h.Role is not (ViewRole.Ap or ViewRole.Lat)) throw Bad($"submit: image role must be AP or LAT, got {(int)h.Role}");
         if (_images.ContainsKey(h.Role)) throw Bad($"submit: a second {Name(h.Role)} image");
         var (view, type) = WireConvert.ValidateImageHeader(h, $"{Name(h.Role)} image");
+        // RadiographValidation, shared with the CLI and the Slicer bridge: the view before the pixels travel, the pixels at
+        // the transfer's end, the pair at the stream's end.
+        if (RadiographValidation.ViewProblem(view) is { } geometry) throw Bad($"{Name(h.Role)} image: {geometry}");
         _role = h.Role; _imageHeader = h; _view = view; _type = type;
         _pixels = WireConvert.AllocatePixels(type, view); // <= WireLimits.MaxImageBytes, checked above
         PixelBytes += h.ByteLength;
