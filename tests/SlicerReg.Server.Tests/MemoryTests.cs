@@ -99,7 +99,8 @@ public sealed class MemoryTests
         int abandoned = daemon.CountLog("abandoned mid-upload");
         var chunk = new byte[1 << 20];
         new Random(7).NextBytes(chunk);
-        var view = TestData.View(Side, Side);
+        // A 410 mm flat panel at 0.05 mm pixels (a plausible detector: the daemon checks the geometry before the pixels travel).
+        var view = new Core.Geometry.CalibratedView(new Vec3(0, -1000, 0), new Vec3(0, 300, 0), new Vec3(1, 0, 0), new Vec3(0, 0, -1), 0.05, 0.05, Side, Side);
         var header = new ImageHeader { Role = ViewRole.Ap, VoxelType = Protocol.V1.VoxelType.Float32, View = WireConvert.ToWire(view), ByteLength = (long)Side * Side * 4 };
         header.Shape.Add(new[] { Side, Side });
         var cancels = Enumerable.Range(0, uploads).Select(_ => new CancellationTokenSource()).ToList();
