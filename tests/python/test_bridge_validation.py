@@ -19,9 +19,7 @@ class BridgeValidationTests(unittest.TestCase):
     def setUpClass(cls):
         bs.require_cli()
         cls.dir = bs.temp_dir("validation-")
-        cls.ap_path, cls.lat_path = os.path.join(cls.dir, "ap.nrrd"), os.path.join(cls.dir, "lat.nrrd")
-        bs.cli("drr", "--ct", bs.ATLAS, "--view", "ap", "--out", cls.ap_path)
-        bs.cli("drr", "--ct", bs.ATLAS, "--view", "lateral", "--out", cls.lat_path)
+        cls.ap_path, cls.lat_path = bs.drr_pair(cls.dir)
 
     def faulty(self, source, name, edit):
         """A copy of a radiograph file (its calibration metadata kept) with its pixels edited in place."""
