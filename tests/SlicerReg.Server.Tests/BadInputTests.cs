@@ -177,6 +177,7 @@ public sealed class BadInputTests
         rng.NextBytes(garbage);
         garbage[0] = 0xFF; // field 31, wire type 7: no such wire type
         var e = await RawRefusal(new SubmitRequest { Header = new SubmitHeader { Model = "identity" } }.ToByteArray(), garbage);
+        TestContext.Out.WriteLine(e.Status.Detail);
         Expect(e, StatusCode.InvalidArgument, "submit: message 2 of the stream could not be parsed as a SubmitRequest");
     }
 
@@ -186,6 +187,7 @@ public sealed class BadInputTests
         // Field 1 (header), length-delimited, then a varint of eleven continuation bytes: longer than any varint may be.
         var bad = new byte[] { 0x0A, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01 };
         var e = await RawRefusal(bad);
+        TestContext.Out.WriteLine(e.Status.Detail);
         Expect(e, StatusCode.InvalidArgument, "submit: message 1 of the stream could not be parsed as a SubmitRequest");
         Assert.That(_daemon.Log, Does.Contain("could not be parsed"));
     }
