@@ -28,12 +28,12 @@ public static class InputFile
     }
 
     // File type bits of the runtime's own stat shim (System.Native's FileStatus.Mode uses these portable values on every Unix).
-    const int TypeMask = 0xF000, Fifo = 0x1000, CharDevice = 0x2000, Directory_ = 0x4000, BlockDevice = 0x6000, Regular = 0x8000, Link = 0xA000, Socket = 0xC000;
+    const int TypeMask = 0xF000, Fifo = 0x1000, CharDevice = 0x2000, DirectoryType = 0x4000, BlockDevice = 0x6000, Regular = 0x8000, Link = 0xA000, Socket = 0xC000;
 
     static string Name(int type) => type switch
     {
         Fifo => "FIFO (named pipe)", CharDevice => "character device", BlockDevice => "block device",
-        Directory_ => "directory", Socket => "socket", Link => "symbolic link", _ => $"special file (type 0x{type:X})",
+        DirectoryType => "directory", Socket => "socket", Link => "symbolic link", _ => $"special file (type 0x{type:X})",
     };
 
     /// <summary>
