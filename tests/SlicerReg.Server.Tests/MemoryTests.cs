@@ -50,7 +50,7 @@ public sealed class MemoryTests
 
         TestContext.Out.WriteLine($"daemon RSS: warmed-up baseline {baseline / MB:0} MB; {Uploads} uploads of {Side}×{Side} float32 ({Side * (long)Side * 4 / MiB:0} MiB declared) " +
                                   $"holding {SentMiB} MiB each: {held / MB:0} MB; after cancelling them: {afterCancel / MB:0} MB ({cancelSeconds:0.0} s after the last cancel); " +
-                                  $"{Registrations} registrations in {workSeconds:0.0} s (peak {peak / MB:0} MB): {afterWork / MB:0} MB ({workBackSeconds:0.0} s after); whole test {total.Elapsed.TotalSeconds:0.0} s");
+                                  $"{Registrations} registrations in {workSeconds:0.0} s (process peak so far {peak / MB:0} MB): {afterWork / MB:0} MB ({workBackSeconds:0.0} s after); whole test {total.Elapsed.TotalSeconds:0.0} s");
         Assert.That(held - baseline, Is.GreaterThan(Uploads * SentMiB * MiB / 2), "the uploads were really held (else the test measures nothing)");
         Assert.That(afterCancel - baseline, Is.LessThan(Bound), "RSS back within 100 MB of baseline after the cancelled uploads");
         Assert.That(afterWork - baseline, Is.LessThan(Bound), "RSS back within 100 MB of baseline after the registrations");
