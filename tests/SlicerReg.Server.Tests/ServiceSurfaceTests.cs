@@ -104,6 +104,7 @@ public sealed class ServiceSurfaceTests
     [Test]
     public void Logs_AreJsonLines()
     {
+        _daemon.WaitForLog("\"Address\""); // the start-up lines come through stderr, maybe after the health reply
         var lines = _daemon.Log.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(lines, Is.Not.Empty);
         foreach (var line in lines)
@@ -171,6 +172,6 @@ public sealed class ServiceSurfaceTests
         var (code, _, err) = ExternalTool.Run("dotnet", new[] { dll, "submit", "--server", _daemon.Address, "--ap", ap, "--lat", lat,
                                                                 "--out", _folder.File("out2"), "--model", "femur-unet" });
         Assert.That(code, Is.EqualTo(1));
-        Assert.That(err, Does.Contain("the daemon answered NotFound: unknown model 'femur-unet' (this daemon runs: identity)"));
+        Assert.That(err, Does.Contain($"the daemon at {_daemon.Address} answered NotFound: unknown model 'femur-unet' (this daemon runs: identity)"));
     }
 }

@@ -15,7 +15,9 @@ public sealed class RegisterCommand : ICommand
     public string Name => "register";
     public string Summary => "register the atlas of a trained model to two calibrated radiographs";
     public string Usage => "slicerreg register --ap AP --lat LAT [--ap-view V.json --lat-view V.json] --model MODEL --out DIR [--device cpu|cuda]\n" +
-                           "             [--server ADDR [--token T]]   with --server: on a running daemon, MODEL = a model name it lists";
+                           "             [" + DaemonArguments.Usage + "]\n" +
+                           "             with --server: on a running daemon, MODEL = a model name it lists";
+    public IReadOnlySet<string> Flags { get; } = new HashSet<string>(DaemonArguments.Flags);
 
     public int Run(Arguments args, TextWriter stdout)
     {
@@ -25,7 +27,7 @@ public sealed class RegisterCommand : ICommand
         string model = args.Option("model") ?? throw new UsageException("--model MODEL is required");
         string outDir = args.Option("out") ?? throw new UsageException("--out DIR is required");
         string device = args.Option("device") ?? "cpu";
-        string? server = args.Option("server"), token = args.Option("token") ?? Environment.GetEnvironmentVariable("SLICERREG_TOKEN");
+        var server = DaemonArguments.Read(args);
         args.RejectUnknown();
         if (server != null && args.Option("device") != null) throw new UsageException("--device is the daemon's choice (slicerreg serve --device) when --server is given");
         if (args.Positional.Count != 0) throw new UsageException($"register takes no positional arguments (got '{args.Positional[0]}')");
@@ -36,8 +38,8 @@ public sealed class RegisterCommand : ICommand
         var (apImage, latImage) = ReadPair(ap, apView, lat, latView);
         if (server != null)
         {
-            var remote = RemoteRegistration.Run(server, token, model, apImage, latImage, outDir, stdout);
-            stdout.WriteLine($"registered on {server} with model {model}; wrote {string.Join(", ", remote.Select(Path.GetFileName))} to {outDir}");
+            var remote = RemoteRegistration.Run(server, model, apImage, latImage, outDir, stdout);
+            stdout.WriteLine($"registered on {server.Address} with model {model}; wrote {string.Join(", ", remote.Select(Path.GetFileName))} to {outDir}");
             return 0;
         }
         using var registrar = Registrar.Load(model, device);
