@@ -108,6 +108,7 @@ public static class DaemonHost
         builder.Services.AddSingleton<JobQueue>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JobQueue>());
         builder.Services.AddSingleton<SimulationGate>();
+        builder.Services.AddSingleton<MemoryReclaimer>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RefusedCallLog>();
         builder.Services.AddSingleton<TokenInterceptor>();

@@ -24,9 +24,7 @@ class BridgeClientTests(unittest.TestCase):
     def setUpClass(cls):
         bs.require_cli()
         cls.dir = bs.temp_dir("client-")
-        cls.ap_path, cls.lat_path = os.path.join(cls.dir, "ap.nrrd"), os.path.join(cls.dir, "lat.nrrd")
-        bs.cli("drr", "--ct", bs.ATLAS, "--view", "ap", "--out", cls.ap_path)
-        bs.cli("drr", "--ct", bs.ATLAS, "--view", "lateral", "--out", cls.lat_path)
+        cls.ap_path, cls.lat_path = bs.drr_pair(cls.dir)
         cls.ap, cls.ap_view = nrrd.read_radiograph(cls.ap_path)
         cls.lat, cls.lat_view = nrrd.read_radiograph(cls.lat_path)
         # No trained model (--models none): the identity placeholder alone, whose results are known.

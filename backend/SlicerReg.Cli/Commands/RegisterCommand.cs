@@ -35,8 +35,7 @@ public sealed class RegisterCommand : ICommand
         if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any())
             throw new IOException($"output folder {outDir} is not empty (results are written into a new or empty folder)");
 
-        var apImage = ReadRadiograph(ap, apView);
-        var latImage = ReadRadiograph(lat, latView);
+        var (apImage, latImage) = ReadPair(ap, apView, lat, latView);
         if (server != null)
         {
             var remote = RemoteRegistration.Run(server, model, apImage, latImage, outDir, stdout);
@@ -48,6 +47,14 @@ public sealed class RegisterCommand : ICommand
         var files = RegistrationFiles.Write(outDir, result);
         stdout.WriteLine($"registered with {registrar.Folder}; wrote {string.Join(", ", files.Select(Path.GetFileName))} to {outDir}");
         return 0;
+    }
+
+    /// <summary>Both radiographs, checked as the daemon and the Slicer bridge check them (<see cref="RadiographValidation"/>); errors name the file.</summary>
+    public static (Radiograph Ap, Radiograph Lateral) ReadPair(string ap, string? apView, string lat, string? latView)
+    {
+        var pair = (ReadRadiograph(ap, apView), ReadRadiograph(lat, latView));
+        RadiographValidation.Check(pair.Item1, ap, pair.Item2, lat);
+        return pair;
     }
 
     /// <summary>A radiograph file with its stored calibration, or any single-slice image with the view of <paramref name="viewFile"/>.</summary>

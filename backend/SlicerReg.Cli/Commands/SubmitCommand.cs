@@ -26,8 +26,7 @@ public sealed class SubmitCommand : ICommand
     {
         var server = DaemonArguments.Read(args) ?? throw new UsageException("--server is required");
         string outDir = Require(args, "out");
-        var ap = ReadImage(Require(args, "ap"), args.Option("ap-view"));
-        var lat = ReadImage(Require(args, "lat"), args.Option("lat-view"));
+        var (ap, lat) = RegisterCommand.ReadPair(Require(args, "ap"), args.Option("ap-view"), Require(args, "lat"), args.Option("lat-view"));
         string model = args.Option("model") ?? "identity";
         var options = new Dictionary<string, string>();
         foreach (var kv in (args.Option("options") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
@@ -39,7 +38,7 @@ public sealed class SubmitCommand : ICommand
         var results = (args.Option("results") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         args.RejectUnknown();
         if (args.Positional.Count > 0) throw new UsageException($"submit takes no positional arguments (got '{args.Positional[0]}')");
-        try { return RunAsync(server, ap, lat, model, options, results, outDir, stdout).GetAwaiter().GetResult(); }
+        try { return RunAsync(server, new ViewImage(ap.Image, ap.View), new ViewImage(lat.Image, lat.View), model, options, results, outDir, stdout).GetAwaiter().GetResult(); }
         catch (RpcException e)
         {
             Console.Error.WriteLine($"slicerreg submit: {DaemonFailure.Describe(e, server)}");
@@ -109,19 +108,6 @@ public sealed class SubmitCommand : ICommand
             return 0;
         }
         finally { Console.CancelKeyPress -= onCtrlC; }
-    }
-
-    /// <summary>A radiograph file with its view (metadata written by `slicerreg drr`), or any one-slice image plus a view file/preset.</summary>
-    static ViewImage ReadImage(string path, string? viewArg)
-    {
-        if (viewArg is null) { var r = Radiograph.Read(path); return new ViewImage(r.Image, r.View); }
-        var view = ViewFile.Load(viewArg);
-        var v = VolumeFile.Read(path);
-        if (v.Size != new GridSize(view.Columns, view.Rows, 1) || v.Components != 1)
-            throw new ImageFormatException(path, $"image is {v.Size}×{v.Components}, its view {viewArg} says {view.Columns}×{view.Rows}×1");
-        var pixels = new float[v.ElementCount];
-        for (long n = 0; n < pixels.LongLength; n++) pixels[n] = (float)v.GetElement(n);
-        return new ViewImage(new Image2D(view.Columns, view.Rows, view.ColumnSpacingMm, view.RowSpacingMm, pixels), view);
     }
 
     static string Require(Arguments args, string name) => args.Option(name) ?? throw new UsageException($"--{name} is required");

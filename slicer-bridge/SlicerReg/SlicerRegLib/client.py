@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import validation
 from .protocol import PROTOCOL_PACKAGE, PROTOCOL_REVISION_REQUIRED, stubs
 from .volumes import LPS_FLIP, assemble, chunks, image_header, image_pixels, volume_from_message
 
@@ -246,6 +247,10 @@ class RegistrationClient:
         d = self.pb["data_pb2"]
         ap = image_pixels(ap, ap_view, "AP image")
         lat = image_pixels(lat, lat_view, "LAT image")
+        try:  # before anything is sent, with the daemon's words (the same check runs there)
+            validation.check(ap, ap_view, "AP image", lat, lat_view, "LAT image")
+        except validation.InvalidRadiograph as e:
+            raise SlicerRegError(str(e), "INVALID_ARGUMENT") from None
         model = model or self.default_model()
 
         def messages():
