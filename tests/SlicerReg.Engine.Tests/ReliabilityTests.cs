@@ -156,11 +156,11 @@ public class ReliabilityTests
                                Enumerable.Range(0, r.Image.Pixels.Length).Select(pixel).ToArray()), r.View);
 
         var e = Assert.Throws<ArgumentException>(() => registrar.Register(Filled(ap, _ => 0f), lat));
-        Assert.That(e!.Message, Does.Contain("AP radiograph is constant (every pixel is 0)"));
+        Assert.That(e!.Message, Does.Contain("AP radiograph: every pixel is 0: a blank image"));
         e = Assert.Throws<ArgumentException>(() => registrar.Register(ap, Filled(lat, _ => 2.5f)));
-        Assert.That(e!.Message, Does.Contain("lateral radiograph is constant (every pixel is 2.5)"));
+        Assert.That(e!.Message, Does.Contain("lateral radiograph: every pixel is 2.5: a blank image"));
         e = Assert.Throws<ArgumentException>(() => registrar.Register(Filled(ap, n => n % 100 == 0 ? float.NaN : ap.Image.Pixels[n]), lat));
-        Assert.That(e!.Message, Does.Contain("AP radiograph has").And.Contain("not finite"));
+        Assert.That(e!.Message, Does.Contain("AP radiograph: ").And.Contain("pixels are NaN or infinite"));
         Assert.That(e.Message, Does.Not.Contain("Parameter"), "no .NET parameter names in a user's message");
 
         // The same C-arm moved 400 mm to the patient's left: the atlas frame projects beside the detector.

@@ -12,22 +12,11 @@ namespace SlicerReg.Engine.Inference;
 /// </summary>
 public static class DegenerateInputs
 {
-    /// <summary>Throws unless <paramref name="image"/> has only finite pixels and at least two different values.</summary>
+    /// <summary>Throws unless <paramref name="image"/> has only finite pixels and at least two different values (the rule of <see cref="RadiographValidation"/>, which every door applies first).</summary>
     public static void CheckRadiograph(Image2D image, string what)
     {
         ArgumentNullException.ThrowIfNull(image);
-        float lo = float.PositiveInfinity, hi = float.NegativeInfinity; long nonFinite = 0;
-        foreach (float p in image.Pixels)
-        {
-            if (!float.IsFinite(p)) { nonFinite++; continue; }
-            if (p < lo) lo = p;
-            if (p > hi) hi = p;
-        }
-        if (nonFinite > 0)
-            throw new ArgumentException($"{what} has {nonFinite} of {image.Pixels.LongLength} pixels that are not finite numbers (NaN or infinite); " +
-                                        "replace them (e.g. by 0 outside the femur) before registering");
-        if (!(hi - lo > 1e-6 * Math.Max(1.0, Math.Abs(hi))))
-            throw new ArgumentException($"{what} is constant (every pixel is {lo:g6}): it shows no femur to register to");
+        if (RadiographValidation.PixelProblem(image.Pixels, image.Columns) is { } problem) throw new ArgumentException($"{what}: {problem}");
     }
 
     /// <summary>
