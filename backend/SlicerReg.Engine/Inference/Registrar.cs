@@ -106,7 +106,7 @@ public sealed class Registrar : IDisposable
             _network.to(_device);
             _network.eval();
         }
-        else if (!SameViews(_network.Views, views)) _network.Views = views; // a rebuild costs seconds (bench: view pair change)
+        else _network.Views = views; // rebuilt only when the calibration differs (a rebuild costs seconds; bench: view pair change)
         var net = _network;
         cancel.ThrowIfCancellationRequested();
         progress?.Invoke(new("running network", 0.2));
@@ -144,17 +144,6 @@ public sealed class Registrar : IDisposable
             Ap = ap, Lateral = lateral, ApProjectedLabel = apMask, LateralProjectedLabel = latMask,
         };
     }
-
-    /// <summary>
-    /// Exactly the same calibration (every field bit for bit): a new radiograph pair taken with the same C-arm calibration —
-    /// every job of a daemon, every call here — reuses the projection layers instead of rebuilding them (CalibratedView
-    /// compares by reference). Exact, so a reused geometry is the one a fresh Registrar would build.
-    /// </summary>
-    static bool SameViews(ViewPair a, ViewPair b) => SameView(a.Ap, b.Ap) && SameView(a.Lateral, b.Lateral);
-
-    static bool SameView(CalibratedView a, CalibratedView b)
-        => a.Source == b.Source && a.DetectorCenter == b.DetectorCenter && a.ColumnDirection == b.ColumnDirection && a.RowDirection == b.RowDirection
-           && a.ColumnSpacingMm == b.ColumnSpacingMm && a.RowSpacingMm == b.RowSpacingMm && a.Columns == b.Columns && a.Rows == b.Rows;
 
     Volume HuVolume(Tensor shifted, ImageGeometry grid)
     {
