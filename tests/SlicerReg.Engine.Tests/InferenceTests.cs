@@ -42,7 +42,7 @@ public class InferenceTests
     [Test]
     public void VolumesBecomeMaskedAttenuationRelativeToWater()
     {
-        var grid = AtlasGrid.Tiny.Geometry;
+        var grid = NetworkPreset.Tiny.AtlasGrid;
         var ct = new Volume(grid, VoxelType.Int16); var label = new Volume(grid, VoxelType.UInt8, 1, VolumeKind.LabelMap);
         ct[0, 0, 0] = 1000; label[0, 0, 0] = 1;   // bone in the femur: 2
         ct[1, 0, 0] = -1000; label[1, 0, 0] = 1;  // air in the femur: 0
@@ -83,7 +83,7 @@ public class InferenceTests
         string folder = TrainingTestData.NewFolder("untrained");
         Directory.CreateDirectory(folder);
         var ct = VolumeFile.Read(TrainingTestData.Atlas.Ct); var label = VolumeFile.Read(TrainingTestData.Atlas.Label);
-        using var net = new RegistrationNetwork(NetworkConfig.For(NetworkPreset.Tiny), ct.Geometry, NetworkBenchmark.OrthogonalViews(NetworkPreset.Tiny, AtlasGrid.Centre));
+        using var net = new RegistrationNetwork(NetworkConfig.For(NetworkPreset.Tiny), ct.Geometry, ViewPair.Orthogonal(NetworkPreset.Tiny, NetworkPreset.AtlasCentre));
         net.Save(folder);
         ModelFolder.WriteAtlas(folder, ct, label);
         return folder;
@@ -152,7 +152,7 @@ public class InferenceTests
         var grid = atlas.Geometry;
         double a = 8 * Math.PI / 180;
         var rot = new Mat3(new[] { Math.Cos(a), -Math.Sin(a), 0, Math.Sin(a), Math.Cos(a), 0, 0, 0, 1 }) * Mat3.Diagonal(1.05, 1.05, 1.05);
-        var centre = AtlasGrid.Centre;
+        var centre = NetworkPreset.AtlasCentre;
         var t = new Mat4(rot, centre - rot * centre + new Vec3(6, -4, 9)); // RAS pull-back: patient point → atlas point
         string tfm = Path.Combine(dir, "affine.tfm"), input = Path.Combine(dir, "atlas.nrrd"), output = Path.Combine(dir, "warped.nrrd");
         ItkTransformFile.Write(tfm, t);

@@ -1,3 +1,4 @@
+using SlicerReg.Core.Anatomy;
 using SlicerReg.Core.Population;
 using SlicerReg.Engine.Inference;
 using SlicerReg.Engine.Network;
@@ -23,7 +24,7 @@ public class TrainingCheckpointTests
     static double WeightDifference(string a, string b)
     {
         var grid = NetworkPreset.Tiny.CentredGrid();
-        var views = NetworkBenchmark.OrthogonalViews(NetworkPreset.Tiny, Core.Geometry.Vec3.Zero);
+        var views = ViewPair.Orthogonal(NetworkPreset.Tiny, Core.Geometry.Vec3.Zero);
         using var x = RegistrationNetwork.Load(a, grid, views);
         using var y = RegistrationNetwork.Load(b, grid, views);
         var sx = x.state_dict(); var sy = y.state_dict();

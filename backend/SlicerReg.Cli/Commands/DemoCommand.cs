@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
-using SlicerReg.Core.Anatomy;
 using SlicerReg.Core.IO;
 using SlicerReg.Core.Population;
 using SlicerReg.Engine.Inference;
@@ -46,11 +45,10 @@ public sealed class DemoCommand : ICommand
         var clock = Stopwatch.StartNew();
         string model = modelOption ?? ShippedModel.Find();
         using var registrar = Registrar.Load(model, device);
-        var grid = AtlasGrid.Parse(registrar.Preset.Name);
         stdout.WriteLine($"model {registrar.Folder} ({registrar.Preset.Name} preset); synthetic patient seed {seed}, {viewsText} views");
 
         // The patient: as `slicerreg simulate` makes subject n from its seed (docs/population.md), here from --seed itself.
-        var patient = SubjectGenerator.Generate(seed, new SubjectOptions { Grid = grid });
+        var patient = SubjectGenerator.Generate(seed, new SubjectOptions { Preset = registrar.Preset });
         var views = DatasetViews.Draw(mode, new Random(SeedMixer.Derive(seed, 6)));
         var radiographs = SubjectRadiographs.Render(patient.Images, views.Select(v => v.View));
         var (ap, lateral) = (radiographs[0], radiographs[1]);

@@ -45,7 +45,7 @@ public sealed class TrainCommand : ICommand
         string? atlasCt = null;
         if (!resume)
         {
-            try { _ = Engine.Network.NetworkPreset.Named(preset!); }
+            try { _ = NetworkPreset.Named(preset!); }
             catch (ArgumentException ex) { throw new UsageException(ex.Message); }
             if (atlas is null) (atlasCt, atlasLabel) = ShippedAtlas.Find(preset!.ToLowerInvariant());
             else { atlasCt = atlas; atlasLabel ??= LabelBeside(atlas); }
@@ -54,7 +54,7 @@ public sealed class TrainCommand : ICommand
         {
             DataFolder = data, ModelFolder = model, Preset = preset, Epochs = epochs, LearningRate = lr, Seed = seed, Input = input,
             Resume = resume, AtlasCt = atlasCt, AtlasLabel = atlasLabel, Device = device,
-            Network = ncc is { } window ? Engine.Network.NetworkConfig.For(Engine.Network.NetworkPreset.Named(preset!)) with { NccWindow = window } : null,
+            Network = ncc is { } window ? Engine.Network.NetworkConfig.For(NetworkPreset.Named(preset!)) with { NccWindow = window } : null,
         };
 
         using var cancel = new CancellationTokenSource();

@@ -1,5 +1,6 @@
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
+using SlicerReg.Core.Anatomy;
 using SlicerReg.Core.IO;
 
 namespace SlicerReg.Engine.Network;

@@ -1,3 +1,4 @@
+using SlicerReg.Core.Anatomy;
 using System.Diagnostics;
 using SlicerReg.Core.Imaging;
 using SlicerReg.Core.IO;

@@ -1,3 +1,4 @@
+using SlicerReg.Core.Anatomy;
 using SlicerReg.Engine.Inference;
 using SlicerReg.Engine.Network;
 

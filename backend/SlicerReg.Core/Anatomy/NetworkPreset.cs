@@ -1,11 +1,19 @@
 using SlicerReg.Core.Geometry;
 
-namespace SlicerReg.Engine.Network;
+namespace SlicerReg.Core.Anatomy;
 
 /// <summary>
-/// Input sizes and feature widths of the registration network (Van Houtte et al. 2022, "Registration network
-/// architecture" and "CT-data preprocessing"). <see cref="Paper"/> is the published configuration; <see cref="Standard"/>
-/// halves every spatial size (double spacing) and the widths; <see cref="Tiny"/> is for tests.
+/// The single description of a grid preset: the atlas / patient grid, the radiograph size and the feature widths of the
+/// registration network (Van Houtte et al. 2022, "Registration network architecture" and "CT-data preprocessing").
+/// <see cref="Paper"/> is the published configuration; <see cref="Standard"/> halves every spatial size (double spacing)
+/// and the widths; <see cref="Tiny"/> is for tests. Adding a preset is one entry in <see cref="All"/> plus its atlas files
+/// (atlas/NAME, `slicerreg phantom --preset NAME --mean --out atlas/NAME`; a test fails while they are missing).
+/// The atlas grid (<see cref="AtlasGrid"/>) lies in the femur reference frame (docs/phantom.md): patient RAS with its
+/// origin at the atlas's femoral-head centre, +x toward the patient's right (lateral for the right femur every phantom
+/// is), +y anterior, +z superior, the proximal shaft axis parallel to z. Index axes follow the frame (i → +x, j → +y,
+/// k → +z), so an AP radiograph projects along j and a lateral one along i, as the paper's preprocessing aligns them.
+/// Every preset covers the same box: 127.5 × 85 × 192 mm (the paper's 192×128×192 voxels of 0.664×0.664×1 mm), centred
+/// at <see cref="AtlasCentre"/> so the head lies near the top and the shaft runs down to the bottom.
 /// Radiographs: the paper writes "(160 × 224)" after downsampling 422 × 640 DRRs. The femur crop is 127.5 mm (R–L) ×
 /// 192 mm (S–I), ratio 1.51 = 640 / 422, so the long side of the image runs along the femur: 224 rows (superior–inferior)
 /// × 160 columns. Five halvings of 224 × 160 give 7 × 5 exactly.
@@ -31,6 +39,12 @@ public sealed record NetworkPreset
     public required int NccWindow { get; init; }
 
     public int LocalLevels => DecoderFeatures.Length - 1;
+
+    /// <summary>Centre of the atlas box in the femur frame (mm): lateral of the head to hold the trochanter, top 40 mm above the head centre.</summary>
+    public static readonly Vec3 AtlasCentre = new(12, -5, -56);
+
+    /// <summary>The atlas / patient grid: this preset's size and spacing, identity direction, centred on <see cref="AtlasCentre"/>.</summary>
+    public ImageGeometry AtlasGrid => CentredGrid(AtlasCentre);
 
     public static NetworkPreset Paper { get; } = new()
     {
