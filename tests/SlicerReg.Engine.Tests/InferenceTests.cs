@@ -74,7 +74,7 @@ public class InferenceTests
         }
         using var both = new DatasetSubjects(manifest, NetworkPreset.Tiny, NetworkInputs.Masked, atlas.Geometry);
         var a = both.Get(manifest.Subjects[0], out _); var b = both.Get(manifest.Subjects[1], out _);
-        Assert.That(a.Views, Is.SameAs(b.Views), "equal calibrations share one ViewPair (no projection rebuild per step)");
+        Assert.That(a.Views, Is.EqualTo(b.Views), "equal calibrations give equal view pairs (the network keeps its projection layers)");
     }
 
     /// <summary>An untrained network (affine head ≈ identity, velocity ≈ 0) saved with the tiny atlas as a model folder.</summary>
