@@ -13,7 +13,7 @@ public static class ComputeDevice
     public static Device Select(string name)
     {
         string n = (name ?? "").Trim().ToLowerInvariant();
-        if (n == "cpu") { EnsureLoaded(DeviceType.CPU); return CPU; }
+        if (n == "cpu") { EnsureLoaded(DeviceType.CPU); _ = Kernels.ConvolutionBackend.Choice; return CPU; }
         if (n == "cuda" || n.StartsWith("cuda:", StringComparison.Ordinal))
         {
             bool usable;

@@ -136,6 +136,7 @@ public static class DaemonHost
                 ProtocolRevision.ReleaseVersion, ProtocolRevision.Current, address, options.Device, options.AtlasFile ?? "none", options.ModelsDir ?? "none",
                 options.Token is null ? "not required" : "required");
             foreach (var line in modelLines) log.LogInformation("{Model}", line);
+            if (modelLines.Count > 0) log.LogInformation("CPU {Cpu}; convolution path {Path}", Engine.Kernels.ProcessorInfo.Describe(), Engine.Kernels.ConvolutionBackend.Describe());
             stdout.WriteLine($"listening on {address}");
             stdout.Flush();
             await app.WaitForShutdownAsync(stop);

@@ -57,6 +57,25 @@ public class ShippedModelTests
         Assert.That(Directory.GetFiles(foreign), Has.Length.EqualTo(1), "nothing written");
     }
 
+    /// <summary>
+    /// Two processes, one seed, the same input: the same files bit for bit (a property of one machine; across CPUs only
+    /// agreement within float tolerance is expected). And no libtorch warnings (NNPACK) on the way.
+    /// </summary>
+    [Test]
+    public void TwoProcessesRegisterBitForBitAlikeAndPrintNoLibtorchWarnings()
+    {
+        var runs = new[] { "first", "second" }.Select(name =>
+        {
+            string outDir = Path.Combine(_root, "same-" + name);
+            var (code, text, err) = SlicerRegProcess.RunIn(_root, "demo", "--out", outDir, "--seed", "11");
+            Assert.That(code, Is.EqualTo(0), err);
+            Assert.That(text + err, Does.Not.Contain("NNPACK").And.Not.Contain("[W "), "libtorch warnings reach the user");
+            return outDir;
+        }).ToList();
+        foreach (var f in new[] { "displacement_field.nrrd", "warped_atlas_label.nrrd", "warped_atlas.nrrd", "affine.tfm" })
+            Assert.That(File.ReadAllBytes(Path.Combine(runs[1], f)), Is.EqualTo(File.ReadAllBytes(Path.Combine(runs[0], f))), f);
+    }
+
     [Test]
     public void ModelCardNumbersAreReproducedByEvaluate()
     {

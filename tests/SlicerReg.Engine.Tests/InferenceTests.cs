@@ -78,7 +78,7 @@ public class InferenceTests
     }
 
     /// <summary>An untrained network (affine head ≈ identity, velocity ≈ 0) saved with the tiny atlas as a model folder.</summary>
-    static string UntrainedModel()
+    internal static string UntrainedModel()
     {
         string folder = TrainingTestData.NewFolder("untrained");
         Directory.CreateDirectory(folder);

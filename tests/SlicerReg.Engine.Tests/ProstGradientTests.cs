@@ -119,6 +119,7 @@ public class ProstGradientTests
         using var prost = new ProjectiveSpatialTransformer(view, grid, 24, depthMarginMm: 5);
         using var inverse = new InverseProjectiveSpatialTransformer(prost.Beam, grid);
         using var outer = NewDisposeScope();
+        manual_seed(9);
         var volume = rand(new long[] { 2, 1, 16, 18, 20 }).requires_grad_(true);
         var t = Affine(Mat3.Identity, new Vec3(1, 0, 0)).repeat(2, 1, 1).requires_grad_(true);
         void Step()

@@ -150,7 +150,7 @@ public class NetworkEngineTests
         Assert.That(reply.DaemonVersion, Is.EqualTo(ProtocolRevision.ReleaseVersion).And.Not.Empty);
         var cards = reply.Models.ToDictionary(m => m.Name);
         Assert.That(cards.Keys, Is.EquivalentTo(new[] { "identity", "tiny-untrained", "uses-shipped-atlas", "no-weights" }), "notes.json is not a card");
-        Assert.That(_daemon.Log, Does.Contain("notes.json: not a model card (no \"name\"): ignored"));
+        _daemon.WaitForLog("notes.json: not a model card (no \"name\"): ignored");
         var own = cards["tiny-untrained"];
         Assert.That(own.Available, Is.True);
         Assert.That(own.Summary, Does.StartWith("tiny registration network (Van Houtte et al. 2022), masked radiographs, no training record"));

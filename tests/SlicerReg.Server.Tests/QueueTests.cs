@@ -99,6 +99,8 @@ public sealed class QueueTests
         {
             await foreach (var e in client.WatchAsync(id)) if (e.State == JobState.Succeeded) finished.Add((id, DateTime.UtcNow));
         }
+        // The log arrives through the daemon's stderr pipe, behind the gRPC replies: wait for it before reading it.
+        _daemon.WaitForLog($"job {second.JobId} succeeded", timeoutSeconds: 30);
         Assert.That(_daemon.Log.IndexOf($"job {first.JobId} running", StringComparison.Ordinal),
             Is.LessThan(_daemon.Log.IndexOf($"job {second.JobId} running", StringComparison.Ordinal)), "FIFO");
         Assert.That(_daemon.Log.IndexOf($"job {first.JobId} succeeded", StringComparison.Ordinal),

@@ -104,6 +104,7 @@ public sealed class ServiceSurfaceTests
     [Test]
     public void Logs_AreJsonLines()
     {
+        _daemon.WaitForLog("\"Address\""); // the start-up lines come through stderr, maybe after the health reply
         var lines = _daemon.Log.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(lines, Is.Not.Empty);
         foreach (var line in lines)

@@ -1,4 +1,5 @@
 using SlicerReg.Engine;
+using SlicerReg.Engine.Kernels;
 
 namespace SlicerReg.Cli.Commands;
 
@@ -18,6 +19,10 @@ public sealed class VersionCommand : ICommand
         var d = ComputeDevice.Select(device);
         stdout.WriteLine(ComputeDevice.Describe());
         stdout.WriteLine($"device: {d}");
+        stdout.WriteLine($"CPU: {ProcessorInfo.Describe()}");
+        var convolution = ConvolutionBackend.Choice;
+        stdout.WriteLine($"convolution path: {convolution.Path} ({convolution.Reason})");
+        foreach (var check in convolution.Checks) stdout.WriteLine($"  self-check {check}");
         return 0;
     }
 }

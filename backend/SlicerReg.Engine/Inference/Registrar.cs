@@ -55,6 +55,7 @@ public sealed class Registrar : IDisposable
     readonly Tensor _atlas, _atlasHu;
     readonly Tensor _atlasLabels;
     readonly int _labelCount;
+    readonly IReadOnlyList<Vec3> _femurCorners;
 
     public NetworkConfig Config { get; }
     public NetworkPreset Preset => Config.PresetValue;
@@ -70,6 +71,8 @@ public sealed class Registrar : IDisposable
         using (var hu = TensorVolume.FromVolume(atlasCt)) _atlasHu = (hu.Data + 1000).to(device); // warped as HU + 1000 so zero padding reads air
         using (var l = TensorVolume.FromVolume(atlasLabel)) _atlasLabels = l.Data.round().to(device);
         _labelCount = Math.Max(2, (int)_atlasLabels.max().item<float>() + 1);
+        _femurCorners = DegenerateInputs.LabelCorners(atlasLabel, NetworkInputs.FemurLabel);
+        if (_femurCorners.Count == 0) throw new ArgumentException($"the atlas label map of the model in {folder} has no femur (label {NetworkInputs.FemurLabel})");
     }
 
     /// <summary>Loads a model folder (<see cref="ModelFolder.Resolve"/>: MODEL/best when present) with its atlas, or the atlas given.</summary>
@@ -96,6 +99,10 @@ public sealed class Registrar : IDisposable
     {
         ArgumentNullException.ThrowIfNull(ap); ArgumentNullException.ThrowIfNull(lateral);
         progress?.Invoke(new("preparing inputs", 0));
+        DegenerateInputs.CheckRadiograph(ap.Image, "AP radiograph");
+        DegenerateInputs.CheckRadiograph(lateral.Image, "lateral radiograph");
+        DegenerateInputs.CheckAtlasSeen(_femurCorners, ap.View, "AP view");
+        DegenerateInputs.CheckAtlasSeen(_femurCorners, lateral.View, "lateral view");
         var apNet = NetworkInputs.ToNetworkDetector(ap, Preset, "AP radiograph");
         var latNet = NetworkInputs.ToNetworkDetector(lateral, Preset, "lateral radiograph");
         var views = new ViewPair(apNet.View, latNet.View);
@@ -117,6 +124,7 @@ public sealed class Registrar : IDisposable
         using (no_grad())
         {
             using var output = net.forward(_atlas, NetworkInputs.Image(apNet.Image).to(_device), NetworkInputs.Image(latNet.Image).to(_device));
+            GuardFinite(output);
             cancel.ThrowIfCancellationRequested();
             progress?.Invoke(new("warping the atlas", 0.6));
             warpedAtlas = HuVolume(net.Warp.forward(_atlasHu, output.Displacement), grid);
@@ -144,6 +152,17 @@ public sealed class Registrar : IDisposable
             WarpedMaskedAtlas = warpedMasked, AffineWarpedMaskedAtlas = affineMasked, Displacement = field, Affine = affine,
             Ap = ap, Lateral = lateral, ApProjectedLabel = apMask, LateralProjectedLabel = latMask,
         };
+    }
+
+    /// <summary>Stops a NaN anywhere in the network's outputs from becoming files: each stage is checked in the order it ran.</summary>
+    static void GuardFinite(RegistrationOutput output)
+    {
+        const string input = "this radiograph pair (nothing was written)";
+        NonFiniteResultException.ThrowIfNonFinite(output.AffineTransform, "the affine module (T)", input);
+        NonFiniteResultException.ThrowIfNonFinite(output.Velocity, "the local module (velocity field v)", input);
+        NonFiniteResultException.ThrowIfNonFinite(output.LocalDisplacement, "scaling and squaring (φ = exp(v))", input);
+        NonFiniteResultException.ThrowIfNonFinite(output.Displacement, "the composed field (Ψ)", input);
+        NonFiniteResultException.ThrowIfNonFinite(output.WarpedLocal, "the warp of the masked atlas (V∘Ψ)", input);
     }
 
     Volume HuVolume(Tensor shifted, ImageGeometry grid)

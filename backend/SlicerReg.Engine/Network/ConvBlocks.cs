@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using SlicerReg.Engine.Kernels;
 
 namespace SlicerReg.Engine.Network;
 
@@ -15,18 +16,24 @@ public sealed class Conv2dBlock : Module<Tensor, Tensor>
     readonly Conv2d conv;
     readonly BatchNorm2d norm;
     readonly LeakyReLU act;
+    readonly long stride;
 
     public Conv2dBlock(long inChannels, long outChannels, long stride, double slope) : base(nameof(Conv2dBlock))
     {
         if (inChannels < 1 || outChannels < 1) throw new ArgumentException($"channels must be positive, got {inChannels} → {outChannels}");
         // No conv bias: batch normalisation's shift replaces it.
         conv = Conv2d(inChannels, outChannels, kernel_size: 3, stride: stride, padding: 1, bias: false);
+        this.stride = stride;
         norm = BatchNorm2d(outChannels);
         act = LeakyReLU(slope);
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => act.forward(norm.forward(conv.forward(x)));
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        return act.forward(norm.forward(CheckedConvolution.Apply(x, conv.weight!, null, stride, 1))).MoveToOuterDisposeScope();
+    }
 }
 
 /// <summary>
@@ -52,7 +59,7 @@ public sealed class Conv3dBlock : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var y = conv.forward(x);
+        var y = CheckedConvolution.Apply(x, conv.weight!, conv.bias, 1, 1);
         if (norm is not null) y = norm.forward(y);
         return act.forward(y).MoveToOuterDisposeScope();
     }

@@ -1,5 +1,6 @@
 using SlicerReg.Core.Anatomy;
 using SlicerReg.Core.Geometry;
+using SlicerReg.Engine.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -77,7 +78,7 @@ public sealed class LocalModule : Module<Tensor, Tensor, Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var patient = PatientFeatures(warpedAtlas, apImage, lateralImage);
-        return flow.forward(patient).MoveToOuterDisposeScope();
+        return CheckedConvolution.Apply(patient, flow.weight!, flow.bias, 1, 1).MoveToOuterDisposeScope();
     }
 
     /// <summary>The concatenated patient-grid features (B, branches·D[L], K, J, I) before the velocity convolution.</summary>
