@@ -61,18 +61,18 @@ public class InferenceTests
         var manifest = DatasetManifest.Read(Data);
         var s = manifest.Subjects[0];
         var atlas = VolumeFile.Read(TrainingTestData.Atlas.Ct);
-        foreach (var input in new[] { NetworkInputs.Masked, NetworkInputs.Unmasked })
+        foreach (var input in new[] { NetworkConfig.Masked, NetworkConfig.Unmasked })
         {
             using var subjects = new DatasetSubjects(manifest, NetworkPreset.Tiny, input, atlas.Geometry);
             var t = subjects.Get(s, out _);
             // What the Registrar does with the files `register` is given (and what `evaluate` picks for this input).
-            var file = manifest.PathOf(input == NetworkInputs.Masked ? s.Views[0].MaskedDrr : s.Views[0].Drr);
+            var file = manifest.PathOf(input == NetworkConfig.Masked ? s.Views[0].MaskedDrr : s.Views[0].Drr);
             var r = NetworkInputs.ToNetworkDetector(Radiograph.Read(file), NetworkPreset.Tiny);
             using var expected = NetworkInputs.Image(r.Image);
             Assert.That((t.Ap - expected).abs().max().item<float>(), Is.EqualTo(0f), $"{input}: AP tensor");
             Assert.That(t.Views.Ap.ToJsonString(), Is.EqualTo(r.View.ToJsonString()), $"{input}: AP view");
         }
-        using var both = new DatasetSubjects(manifest, NetworkPreset.Tiny, NetworkInputs.Masked, atlas.Geometry);
+        using var both = new DatasetSubjects(manifest, NetworkPreset.Tiny, NetworkConfig.Masked, atlas.Geometry);
         var a = both.Get(manifest.Subjects[0], out _); var b = both.Get(manifest.Subjects[1], out _);
         Assert.That(a.Views, Is.EqualTo(b.Views), "equal calibrations give equal view pairs (the network keeps its projection layers)");
     }

@@ -1,3 +1,4 @@
+using SlicerReg.Engine.Network;
 using System.Diagnostics;
 using System.Globalization;
 using Newtonsoft.Json;
@@ -52,7 +53,7 @@ public sealed class DemoCommand : ICommand
         var views = DatasetViews.Draw(mode, new Random(SeedMixer.Derive(seed, 6)));
         var radiographs = SubjectRadiographs.Render(patient.Images, views.Select(v => v.View));
         var (ap, lateral) = (radiographs[0], radiographs[1]);
-        bool masked = registrar.Config.Input == NetworkInputs.Masked;
+        bool masked = registrar.Config.Input == NetworkConfig.Masked;
         double simulated = clock.Elapsed.TotalSeconds;
 
         var result = masked ? registrar.Register(ap.MaskedDrr, lateral.MaskedDrr, withAffineOnly: true) : registrar.Register(ap.Drr, lateral.Drr, withAffineOnly: true);

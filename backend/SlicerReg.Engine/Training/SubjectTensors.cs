@@ -90,7 +90,7 @@ public sealed class DatasetSubjects : IDisposable
     {
         var v = subject.Views.FirstOrDefault(x => x.View.Name == name)
                 ?? (subject.Views.Count == 2 ? subject.Views[fallbackIndex] : throw new ImageFormatException(_manifest.PathOf(DatasetManifest.FileName), $"subject {subject.Id} has no \"{name}\" view"));
-        string path = _manifest.PathOf(_input == NetworkInputs.Masked ? v.MaskedDrr : v.Drr);
+        string path = _manifest.PathOf(_input == NetworkConfig.Masked ? v.MaskedDrr : v.Drr);
         var r = NetworkInputs.ToNetworkDetector(Radiograph.Read(path), _preset, path);
         return (r, v.View.CArm.PrimaryAngleDeg);
     }
