@@ -5,6 +5,7 @@ using SlicerReg.Core.Imaging;
 using SlicerReg.Core.IO;
 using SlicerReg.Core.Population;
 using SlicerReg.Core.Xray;
+using SlicerReg.Plotting;
 using SlicerReg.Tests.Common;
 
 namespace SlicerReg.Cli.Tests;

@@ -1,3 +1,4 @@
+using SlicerReg.Plotting;
 using System.Diagnostics;
 using System.Globalization;
 using SlicerReg.Core.Anatomy;

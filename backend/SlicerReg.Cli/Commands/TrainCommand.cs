@@ -1,4 +1,5 @@
 using SlicerReg.Engine.Network;
+using SlicerReg.Plotting;
 using System.Globalization;
 using SlicerReg.Core.Anatomy;
 using SlicerReg.Core.Population;

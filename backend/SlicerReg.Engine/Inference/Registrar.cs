@@ -42,9 +42,12 @@ public sealed record RegistrationResult
 }
 
 /// <summary>
-/// Runs a trained model on two calibrated radiographs (paper, Fig. 1 at inference): prepares the inputs exactly as training
-/// did (<see cref="NetworkInputs"/>, the model's "input" setting), sets the network's view pair from the radiographs'
-/// calibrations, runs the network once in eval mode without gradients, and turns its outputs into volumes and files.
+/// Runs a trained model on two calibrated radiographs (paper, Fig. 1 at inference): puts them on the preset's detector
+/// as training did (<see cref="NetworkInputs.ToNetworkDetector"/>), sets the network's view pair from their calibrations,
+/// runs the network once in eval mode without gradients, and turns its outputs into volumes and files.
+/// It does not mask the radiographs: the model's input setting (<see cref="NetworkConfig.Input"/>, masked or unmasked)
+/// tells the caller which radiographs to give. `demo` and `evaluate` pick the masked DRRs for a masked model; `register`
+/// and the daemon take the radiographs as given (no femur mask is known for a real radiograph).
 /// Reusable for many registrations; not thread-safe (one call at a time).
 /// </summary>
 public sealed class Registrar : IDisposable
