@@ -7,7 +7,7 @@ namespace SlicerReg.Plotting.Tests;
 
 /// <summary>
 /// The example pictures of docs/plots.md, drawn from synthetic numbers (not results). Explicit: run it by name to
-/// regenerate them:  dotnet test tests/SlicerReg.Core.Tests -c Release --filter Name=Write_docs_figures
+/// regenerate them:  dotnet test tests/SlicerReg.Plotting.Tests -c Release --filter Name=Write_docs_figures
 /// (PLOTS_DOCS_DIR overrides the target folder, docs/images).
 /// </summary>
 public class DocsFigures
