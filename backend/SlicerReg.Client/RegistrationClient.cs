@@ -22,7 +22,9 @@ public sealed class RegistrationClient(GrpcChannel channel, string? address = nu
     readonly Registration.RegistrationClient _registration = new(channel);
     readonly Models.ModelsClient _models = new(channel);
 
-    public static RegistrationClient Connect(string address, string? token = null) => new(SlicerRegChannel.Open(address, token), address);
+    public static RegistrationClient Connect(string address, string? token = null) => Connect(new DaemonEndpoint(address, token));
+
+    public static RegistrationClient Connect(DaemonEndpoint endpoint) => new(SlicerRegChannel.Open(endpoint), endpoint.Address);
 
     /// <summary>The daemon's address as given (for messages).</summary>
     public string Address => address ?? channel.Target;

@@ -20,7 +20,9 @@ public sealed class SimulationClient(GrpcChannel channel) : IDisposable
 {
     readonly Simulation.SimulationClient _simulation = new(channel);
 
-    public static SimulationClient Connect(string address, string? token = null) => new(SlicerRegChannel.Open(address, token));
+    public static SimulationClient Connect(string address, string? token = null) => Connect(new DaemonEndpoint(address, token));
+
+    public static SimulationClient Connect(DaemonEndpoint endpoint) => new(SlicerRegChannel.Open(endpoint));
 
     /// <summary>Uploads the CT (HU; and the label map) and returns one <see cref="RenderedView"/> per view, in order.</summary>
     public async Task<IReadOnlyList<RenderedView>> RenderDrrAsync(Volume ct, IReadOnlyList<CalibratedView> views, DrrOptions? options = null,

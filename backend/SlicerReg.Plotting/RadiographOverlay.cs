@@ -29,7 +29,7 @@ public static class RadiographOverlay
         CheckSize(radiograph, projectedMask, nameof(projectedMask));
         if (referenceMask != null) CheckSize(radiograph, referenceMask, nameof(referenceMask));
         var finite = radiograph.Pixels.Where(float.IsFinite).Select(p => (double)p).ToArray();
-        if (finite.Length == 0) throw new ArgumentException("radiograph has no finite pixel", nameof(radiograph));
+        if (finite.Length == 0) throw new ArgumentException("the radiograph has no finite pixel to draw the overlay on");
         Array.Sort(finite);
         double lo = Percentile.LinearOfSorted(finite, 1), hi = Percentile.LinearOfSorted(finite, 99);
         if (!(hi > lo)) { lo = finite[0]; hi = finite[^1]; }

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -20,7 +21,7 @@ using SlicerReg.Server.Simulation;
 namespace SlicerReg.Server;
 
 /// <summary>
-/// Builds and runs the daemon: Kestrel with HTTP/2 only (gRPC without TLS), the Registration and Models services,
+/// Builds and runs the daemon: Kestrel with HTTP/2 only (gRPC over TLS with --tls-cert, else plain), the Registration and Models services,
 /// the standard health service and server reflection. Stops on SIGTERM / Ctrl-C: running jobs are cancelled, results
 /// and the spill folder deleted, the unix socket removed. Prints "listening on ADDRESS" on <paramref name="stdout"/> once ready.
 /// </summary>
@@ -40,6 +41,9 @@ public static class DaemonHost
     public static async Task<int> RunAsync(DaemonOptions options, TextWriter stdout, CancellationToken stop = default)
     {
         options.Validate();
+        // The certificate is loaded first: a bad one stops the daemon at once, naming the file, before atlases and models load.
+        using var certificate = options.UsesTls ? ServerCertificate.Load(options) : null;
+        var chain = certificate is null ? null : ServerCertificate.Chain(options, certificate);
         // CPU-bound work (DRR rendering's Parallel.For, engines) occupies thread-pool threads; with the default minimum
         // (one per core) the pool would add a thread for gRPC I/O — a cancel, a health check — only after ~0.5 s of
         // starvation. A higher minimum lets those run at once.
@@ -92,7 +96,11 @@ public static class DaemonHost
             {
                 var (host, port) = ParseListen(options.Listen!);
                 var ip = host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(host.Trim('[', ']'));
-                k.Listen(ip, port, l => l.Protocols = HttpProtocols.Http2);
+                k.Listen(ip, port, l =>
+                {
+                    l.Protocols = HttpProtocols.Http2;
+                    if (certificate != null) l.UseHttps(new HttpsConnectionAdapterOptions { ServerCertificate = certificate, ServerCertificateChain = chain });
+                });
             }
         });
         builder.Services.AddSingleton(options);
@@ -100,6 +108,9 @@ public static class DaemonHost
         builder.Services.AddSingleton<JobQueue>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JobQueue>());
         builder.Services.AddSingleton<SimulationGate>();
+        builder.Services.AddSingleton<MemoryReclaimer>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<RefusedCallLog>();
         builder.Services.AddSingleton<TokenInterceptor>();
         builder.Services.AddGrpc(o =>
         {
@@ -132,9 +143,15 @@ public static class DaemonHost
             await app.StartAsync(stop);
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? Array.Empty<string>();
             string address = options.Socket != null ? "unix:" + Path.GetFullPath(options.Socket) : addresses.FirstOrDefault() ?? options.Listen!;
-            log.LogInformation("slicerreg daemon {Version} (protocol revision {Protocol}) listening on {Address} (device {Device}, atlas {Atlas}, models {Models}, token {Token})",
+            log.LogInformation("slicerreg daemon {Version} (protocol revision {Protocol}) listening on {Address} (device {Device}, atlas {Atlas}, models {Models}, token {Token}, TLS {Tls})",
                 ProtocolRevision.ReleaseVersion, ProtocolRevision.Current, address, options.Device, options.AtlasFile ?? "none", options.ModelsDir ?? "none",
-                options.Token is null ? "not required" : "required");
+                options.Token is null ? "not required" : "required", certificate is null ? "off" : ServerCertificate.Describe(certificate));
+            if (options.Insecure && options.IsReachableFromNetwork)
+                log.LogWarning("--insecure: serving plain HTTP/2 on {Address}, an address other machines can reach: the token, the radiographs and the results " +
+                               "cross the network unencrypted, readable by anyone on the path, and a captured token lets anyone in; give --tls-cert and --tls-key " +
+                               "instead (docs/daemon.md, \"Deployment\")", address);
+            else if (options.Insecure)
+                log.LogWarning("--insecure given, but {Address} is reached only from this machine: nothing crosses the network (--insecure matters for a non-loopback --listen only)", address);
             foreach (var line in modelLines) log.LogInformation("{Model}", line);
             if (modelLines.Count > 0) log.LogInformation("CPU {Cpu}; convolution path {Path}", Engine.Kernels.ProcessorInfo.Describe(), Engine.Kernels.ConvolutionBackend.Describe());
             stdout.WriteLine($"listening on {address}");

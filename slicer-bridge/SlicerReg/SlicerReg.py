@@ -1,8 +1,10 @@
 """SlicerReg: register a femur atlas CT to two calibrated radiographs (AP + lateral) on a SlicerReg daemon.
 
-The Slicer layer is thin on purpose: geometry, conversions, the gRPC client, the background task and the local daemon
-live in SlicerRegLib/ (pure Python, tested outside Slicer by tests/python/test_bridge_*.py). This file holds what needs
-Slicer: the module, its parameter node, the widget, MRML node creation in the logic, and the in-Slicer test.
+The Slicer layer is thin on purpose: geometry, conversions, the gRPC client, the background task, the local daemon, the
+VTK objects and the results' nodes (SlicerRegLib.results, written against the few MRML calls it makes) live in
+SlicerRegLib/, which imports neither slicer nor qt and is tested outside Slicer with real VTK by
+tests/python/test_bridge_*.py. This file holds what needs Slicer: the module, its parameter node, the widget, the logic's
+Slicer calls, and the in-Slicer test.
 """
 import atexit
 import os
@@ -32,8 +34,8 @@ class SlicerReg(ScriptedLoadableModule):
         self.parent.contributors = ["SlicerReg developers"]
         self.parent.helpText = (
             "Registers a femur atlas CT to an AP and a lateral radiograph on a SlicerReg daemon (`slicerreg serve`) and "
-            "loads the warped atlas, its label map (and a segmentation), the displacement field (grid transform) and "
-            "the radiographs placed in their detector planes. See slicer-bridge/README.md.")
+            "loads the warped atlas, its label map (and a segmentation), the displacement field (grid transform), the "
+            "affine, the projection overlays and the radiographs placed in their detector planes. See slicer-bridge/README.md.")
         self.parent.acknowledgementText = "Method: Van Houtte et al. 2022 (deep learning 2D/3D registration of a femur atlas)."
 
 
@@ -57,13 +59,15 @@ class SlicerRegParameterNode:
     latViewFile: str = ""
     serverAddress: str = "127.0.0.1:50051"
     token: str = ""
-    model: str = "identity"
+    caFile: str = ""                  # PEM CA certificate for a TLS daemon with a private CA ("" = the system's roots)
+    model: str = ""                   # empty: the daemon's best trained model (never the identity placeholder)
     slicerregExecutable: str = ""
     atlasFile: str = ""
     atlasLabelsFile: str = ""
     placeRadiographs: bool = True
     showOverlay: bool = True
     makeSegmentation: bool = True
+    keepPreviousResults: bool = False  # False: a new registration replaces the previous one's nodes
 
 
 # ---- widget --------------------------------------------------------------------------------------------------------
@@ -94,6 +98,9 @@ class SlicerRegWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.ui.startDaemonButton.connect("clicked(bool)", self.onStartDaemon)
         self.ui.checkServerButton.connect("clicked(bool)", self.onCheckServer)
         self.ui.installButton.connect("clicked(bool)", self.onInstall)
+        # The model list comes from the daemon, so the combo box is filled here, not bound by the parameter node wrapper
+        # (which binds a QComboBox only to a fixed Choice); an empty entry means "the daemon's best trained model".
+        self.ui.model.connect("currentTextChanged(QString)", self.onModelChosen)
         self.ui.cancelButton.enabled = False
         self.initializeParameterNode()
 
@@ -129,6 +136,28 @@ class SlicerRegWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self._parameterNode = inputParameterNode
         if self._parameterNode:
             self._parameterNodeGuiTag = self._parameterNode.connectGui(self.ui)
+            self.ui.model.currentText = self._parameterNode.model
+
+    def onModelChosen(self, text):
+        if self._parameterNode:
+            self._parameterNode.model = text.strip()
+
+    def listModels(self):
+        """Fills the model box from the daemon and preselects its best trained model (unless the user chose one it has);
+        returns a line for the status."""
+        from SlicerRegLib.client import default_model, no_trained_model_message
+        p = self._parameterNode
+        cards = self.logic.models(p.serverAddress, p.token or None, p.caFile or None)
+        chosen = p.model if any(c.name == p.model and c.available for c in cards) else default_model(cards)
+        self.ui.model.clear()
+        for c in cards:
+            self.ui.model.addItem(c.name)
+        self.ui.model.currentText = chosen or ""
+        p.model = chosen or ""
+        listed = "; ".join(f"{c.name} ({'available' if c.available else c.unavailable_reason}): {c.summary}" for c in cards)
+        if chosen is None:
+            return no_trained_model_message(p.serverAddress, cards)
+        return f"daemon OK, model {chosen}. Models: {listed}"
 
     def _status(self, text):
         self.ui.statusLabel.text = text
@@ -142,11 +171,9 @@ class SlicerRegWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             slicer.util.errorDisplay(str(e))
 
     def onCheckServer(self):
-        p = self._parameterNode
         try:
             self.logic.ensureDependencies(ask=True)
-            cards = self.logic.models(p.serverAddress, p.token or None)
-            self._status("daemon OK: " + "; ".join(f"{c.name} ({'available' if c.available else c.unavailable_reason}): {c.summary}" for c in cards))
+            self._status(self.listModels())
         except Exception as e:
             self._status(str(e))
             slicer.util.errorDisplay(str(e))
@@ -156,8 +183,8 @@ class SlicerRegWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         try:
             self.logic.ensureDependencies(ask=True)
             with slicer.util.WaitCursor():
-                p.serverAddress = self.logic.startLocalDaemon(p.atlasFile, p.atlasLabelsFile or None, p.slicerregExecutable or None)
-            self._status(f"local daemon listening on {p.serverAddress}")
+                p.serverAddress = self.logic.startLocalDaemon(p.atlasFile or None, p.atlasLabelsFile or None, p.slicerregExecutable or None)
+                self._status(f"local daemon listening on {p.serverAddress}: {self.listModels()}")
         except Exception as e:
             slicer.util.errorDisplay(str(e))
 
@@ -196,8 +223,9 @@ class SlicerRegWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.ui.cancelButton.enabled = False
         if task.state == "succeeded":
             with slicer.util.WaitCursor():
-                nodes = self.logic.loadResults(task.result, self._parameterNode, task.views)
-            self._status(f"done in {task.result.seconds:.1f} s: {task.result.message} ({len(nodes)} nodes)")
+                loaded = self.logic.loadResults(task.result, self._parameterNode, task.views)
+            self._status(f"done in {task.result.seconds:.1f} s with {task.result.model}: {task.result.message} "
+                         f"({len(loaded.nodes)} nodes). " + " ".join(n[0].upper() + n[1:] + "." for n in loaded.notes))
         elif task.state == "failed":
             slicer.util.errorDisplay(f"SlicerReg: {task.error}")
 
@@ -226,21 +254,28 @@ class SlicerRegLogic(ScriptedLoadableModuleLogic):
         if ask and not slicer.app.testingEnabled() and not slicer.util.confirmOkCancelDisplay(text):
             raise RuntimeError("SlicerReg cannot run without " + ", ".join(missing) + ": press 'Install dependencies' "
                                "or run slicer.util.pip_install('" + " ".join(missing) + "') in the Python console")
-        with slicer.util.WaitCursor():
-            slicer.util.pip_install(" ".join(missing))  # pip's output goes to the Python console
-        still = SlicerRegLib.missing_dependencies()
-        if still:
-            raise RuntimeError("pip did not install " + ", ".join(still) + ": see the Python console for pip's output")
+        dialog = slicer.util.createProgressDialog(windowTitle="SlicerReg", labelText="installing Python packages",
+                                                  maximum=len(missing), value=0)
+
+        def progress(done, total, text):
+            dialog.labelText, dialog.value = text, done
+            slicer.app.processEvents()
+        try:
+            with slicer.util.WaitCursor():
+                SlicerRegLib.install_dependencies(slicer.util.pip_install, progress, missing)  # pip's output: the Python console
+        finally:
+            dialog.close()
 
     # -- daemon ------------------------------------------------------------------------------------------------------
 
-    def models(self, address, token=None):
+    def models(self, address, token=None, caFile=None):
         from SlicerRegLib.client import RegistrationClient
-        with RegistrationClient.connect(address, token) as c:
+        with RegistrationClient.connect(address, token, ca_file=caFile) as c:
             return c.models()
 
-    def startLocalDaemon(self, atlas, atlasLabels=None, slicerreg=None):
-        """Starts `slicerreg serve --socket ...` (stopped with the module or when Slicer exits); returns its address."""
+    def startLocalDaemon(self, atlas=None, atlasLabels=None, slicerreg=None):
+        """Starts `slicerreg serve --socket ...` (stopped with the module or when Slicer exits); returns its address. It
+        serves the daemon's default models (the shipped atlas/models); an atlas adds the identity placeholder on it."""
         from SlicerRegLib.daemon import LocalDaemon
         self.stopLocalDaemon()
         self.localDaemon = LocalDaemon(atlas, atlasLabels, slicerreg)
@@ -316,13 +351,13 @@ class SlicerRegLogic(ScriptedLoadableModuleLogic):
         apView = self.viewForNode(p.apVolume, p.apGeometry, "AP", p)
         latView = self.viewForNode(p.latVolume, p.latGeometry, "LAT", p)
         task = RegistrationTask(p.serverAddress, p.token or None, self.radiographPixels(p.apVolume), apView,
-                                self.radiographPixels(p.latVolume), latView, model=p.model,
+                                self.radiographPixels(p.latVolume), latView, model=p.model or None, ca_file=p.caFile or None,
                                 client=f"Slicer {slicer.app.applicationVersion} / SlicerReg module {SlicerRegLib.__version__}")
         task.views = {"AP": (p.apVolume, apView), "LAT": (p.latVolume, latView)}
         return task.start()
 
     def register(self, p, progress=None):
-        """Blocking registration for scripts: returns the created nodes."""
+        """Blocking registration for scripts: returns loadResults' LoadedResults (.nodes by role, .notes)."""
         task = self.startRegistration(p)
         while not task.wait(0.1):
             if progress:
@@ -333,77 +368,21 @@ class SlicerRegLogic(ScriptedLoadableModuleLogic):
 
     # -- results → nodes ---------------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _matrix(m):
-        vm = vtk.vtkMatrix4x4()
-        for r in range(4):
-            for c in range(4):
-                vm.SetElement(r, c, float(m[r][c]))
-        return vm
-
-    def volumeNode(self, volume, name, className="vtkMRMLScalarVolumeNode"):
-        node = slicer.mrmlScene.AddNewNodeByClass(className, slicer.mrmlScene.GenerateUniqueName(name))
-        slicer.util.updateVolumeFromArray(node, volume.voxels)
-        node.SetIJKToRASMatrix(self._matrix(volume.ijk_to_ras))
-        node.CreateDefaultDisplayNodes()
-        return node
-
-    def gridTransformNode(self, field, name):
-        """The pull-back displacement field (RAS mm) as a grid transform set FROM parent: a node placed under it
-        (the atlas) is resampled at x + u(x) and lands on the patient."""
-        from SlicerRegLib.scene import grid_geometry
-        origin, spacing, direction = grid_geometry(field.ijk_to_ras)
-        k, j, i = field.voxels.shape[:3]
-        image = vtk.vtkImageData()
-        image.SetOrigin(*origin)
-        image.SetSpacing(*spacing)
-        image.SetExtent(0, i - 1, 0, j - 1, 0, k - 1)
-        image.AllocateScalars(vtk.VTK_DOUBLE, 3)
-        from vtk.util.numpy_support import vtk_to_numpy
-        vtk_to_numpy(image.GetPointData().GetScalars()).reshape(k, j, i, 3)[:] = field.voxels
-        grid = slicer.vtkOrientedGridTransform()
-        directionMatrix = vtk.vtkMatrix4x4()
-        for r in range(3):
-            for c in range(3):
-                directionMatrix.SetElement(r, c, float(direction[r, c]))
-        grid.SetGridDirectionMatrix(directionMatrix)
-        grid.SetDisplacementGridData(image)
-        node = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLGridTransformNode", slicer.mrmlScene.GenerateUniqueName(name))
-        node.SetAndObserveTransformFromParent(grid)
-        return node
-
     def loadResults(self, result, p=None, viewsByRole=None):
-        """Result volumes → nodes (warped atlas, label map + segmentation, grid transform); radiographs placed in their
-        detector planes and projection overlays when asked. Returns {name: node}."""
-        nodes = {}
-        for name, volume in result.volumes.items():
-            if volume.kind == "displacement_field":
-                nodes[name] = self.gridTransformNode(volume, "SlicerReg displacement")
-            elif volume.kind == "label_map":
-                nodes[name] = self.volumeNode(volume, "SlicerReg labels", "vtkMRMLLabelMapVolumeNode")
-                if p is None or p.makeSegmentation:
-                    seg = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLSegmentationNode", slicer.mrmlScene.GenerateUniqueName("SlicerReg femur"))
-                    slicer.modules.segmentations.logic().ImportLabelmapToSegmentationNode(nodes[name], seg)
-                    seg.CreateClosedSurfaceRepresentation()
-                    nodes[name + "_segmentation"] = seg
-            else:
-                nodes[name] = self.volumeNode(volume, "SlicerReg " + name.replace("_", " "))
-        for role, (radiograph, view) in (viewsByRole or {}).items():
-            if p is None or p.placeRadiographs:
-                radiograph.SetIJKToRASMatrix(self._matrix(view.image_ijk_to_ras()))
-            labels = result.volumes.get("warped_labels")
-            if labels is not None and (p is None or p.showOverlay):
-                nodes[f"{role}_overlay"] = self.overlayNode(labels, view, f"SlicerReg {role} overlay")
-        if "warped_atlas" in nodes:
-            slicer.util.setSliceViewerLayers(background=nodes["warped_atlas"], fit=True)
-        return nodes
-
-    def overlayNode(self, labels, view, name):
-        """The warped label map projected onto a radiograph: a single-slice label map in the detector plane."""
-        from SlicerRegLib.scene import project_label
-        from SlicerRegLib.volumes import Volume
-        mask = project_label(labels, view)[None]  # (1, rows, columns) = [k, j, i]
-        return self.volumeNode(Volume(mask, view.image_ijk_to_ras(), "label_map"), name, "vtkMRMLLabelMapVolumeNode")
+        """Each result once, by role, in the scene (SlicerRegLib.results.load_results: warped atlas, label map +
+        segmentation, grid transform, affine, overlays; the previous registration's nodes replaced unless kept), the
+        radiographs placed in their detector planes when asked. Returns LoadedResults (.nodes by role, .notes: what was
+        done to nodes already in the scene, to tell the user)."""
+        from SlicerRegLib.results import load_results
+        loaded = load_results(result, slicer.mrmlScene, viewsByRole,
+                              place_radiographs=p is None or p.placeRadiographs, show_overlay=p is None or p.showOverlay,
+                              make_segmentation=p is None or p.makeSegmentation,
+                              keep_previous=p is not None and p.keepPreviousResults,
+                              import_labelmap=slicer.modules.segmentations.logic().ImportLabelmapToSegmentationNode,
+                              oriented_grid_transform=slicer.vtkOrientedGridTransform)
+        if "warped_atlas" in loaded.nodes:
+            slicer.util.setSliceViewerLayers(background=loaded.nodes["warped_atlas"], fit=True)
+        return loaded
 
 
 # ---- test (runs inside Slicer; see slicer-bridge/README.md "Testing inside Slicer") -------------------------------
@@ -421,10 +400,15 @@ class SlicerRegTest(ScriptedLoadableModuleTest):
         self.test_end_to_end_with_a_local_daemon()
 
     def _radiographNode(self, view, name):
+        from SlicerRegLib import vtkobjects
         from SlicerRegLib.volumes import Volume
         rows, columns = view.size[1], view.size[0]
         pixels = np.fromfunction(lambda r, c: c + 1000 * r, (rows, columns), dtype=np.float32)[None]
-        return SlicerRegLogic().volumeNode(Volume(pixels, view.image_ijk_to_ras()), name), pixels[0]
+        node = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLScalarVolumeNode", name)
+        node.SetAndObserveImageData(vtkobjects.image_data(Volume(pixels, view.image_ijk_to_ras())))
+        node.SetIJKToRASMatrix(vtkobjects.vtk_matrix(view.image_ijk_to_ras()))
+        node.CreateDefaultDisplayNodes()
+        return node, pixels[0]
 
     def test_radiograph_node_round_trip(self):
         self.delayDisplay("radiograph node ⇄ pixels and view")
@@ -440,49 +424,66 @@ class SlicerRegTest(ScriptedLoadableModuleTest):
         self.delayDisplay("ok")
 
     def test_results_become_nodes(self):
+        """What tests/python/test_bridge_vtk.py cannot check without Slicer: real MRML nodes, the segmentations logic, and
+        a rotated grid (Slicer's vtkOrientedGridTransform)."""
         self.delayDisplay("results → nodes (no daemon)")
+        from SlicerRegLib import scene
         from SlicerRegLib.client import RegistrationResult
         from SlicerRegLib.volumes import Volume
-        m = np.array([[0, -1.2, 0, 10.5], [1.5, 0, 0, -20], [0, 0, 2.5, 30], [0, 0, 0, 1]])
+        m = np.array([[0, -1.2, 0, 10.5], [1.5, 0, 0, -20], [0, 0, 2.5, 30], [0, 0, 0, 1]])  # rotated: i → A, j → −R
         atlas = np.arange(4 * 5 * 6, dtype=np.int16).reshape(4, 5, 6)
         labels = (atlas > 60).astype(np.uint8)
         u = np.zeros((4, 5, 6, 3), np.float32)
         u[..., 0] = 5.0
-        result = RegistrationResult("job", "identity", {"warped_atlas": Volume(atlas, m), "warped_labels": Volume(labels, m, "label_map"),
-                                                        "displacement_field": Volume(u, m, "displacement_field")},
-                                    np.eye(4), "test", 0.0)
-        nodes = SlicerRegLogic().loadResults(result)
+        u[..., 2] = np.arange(6) * 0.5  # varies along i
+        affine = np.array([[1, 0, 0, 3.0], [0, 1, 0, -2.0], [0, 0, 1, 1.0], [0, 0, 0, 1]])
+        field = Volume(u, m, "displacement_field")
+        result = RegistrationResult("job", "test", {"warped_atlas": Volume(atlas, m), "warped_labels": Volume(labels, m, "label_map"),
+                                                    "displacement_field": field}, affine, "test", 0.0)
+        logic = SlicerRegLogic()
+        nodes = logic.loadResults(result).nodes
         np.testing.assert_array_equal(slicer.util.arrayFromVolume(nodes["warped_atlas"]), atlas)
         ijk = vtk.vtkMatrix4x4()
         nodes["warped_atlas"].GetIJKToRASMatrix(ijk)
         np.testing.assert_allclose(slicer.util.arrayFromVTKMatrix(ijk), m, atol=1e-9)
         np.testing.assert_array_equal(slicer.util.arrayFromVolume(nodes["warped_labels"]), labels)
-        self.assertEqual(nodes["warped_labels_segmentation"].GetSegmentation().GetNumberOfSegments(), 1)
-        # Pull-back: the transform FROM parent sends patient x to x + u in the atlas.
-        fromParent = nodes["displacement_field"].GetTransformFromParent()
-        x = (m @ [2, 2, 2, 1])[:3]
-        np.testing.assert_allclose(fromParent.TransformPoint(x), x + [5, 0, 0], atol=1e-4)
+        self.assertEqual(nodes["segmentation"].GetSegmentation().GetNumberOfSegments(), 1)
+        # Pull-back: the transform FROM parent sends patient x to x + u(x) in the atlas; TO parent brings it back.
+        x = (m @ [2.5, 2, 1.5, 1])[:3]
+        fromParent, toParent = nodes["displacement_field"].GetTransformFromParent(), nodes["displacement_field"].GetTransformToParent()
+        np.testing.assert_allclose(fromParent.TransformPoint(x), scene.warp_point(field, x), atol=1e-4)
+        np.testing.assert_allclose(toParent.TransformPoint(scene.warp_point(field, x)), x, atol=1e-2)
+        toParentMatrix = vtk.vtkMatrix4x4()
+        nodes["affine"].GetMatrixTransformToParent(toParentMatrix)
+        np.testing.assert_allclose(slicer.util.arrayFromVTKMatrix(toParentMatrix), affine, atol=1e-12)
+        # Again: replaced, not added.
+        logic.loadResults(result)
+        for className, count in (("vtkMRMLScalarVolumeNode", 1), ("vtkMRMLLabelMapVolumeNode", 1), ("vtkMRMLSegmentationNode", 1),
+                                 ("vtkMRMLGridTransformNode", 1), ("vtkMRMLLinearTransformNode", 1)):
+            self.assertEqual(slicer.mrmlScene.GetNumberOfNodesByClass(className), count, className)
         self.delayDisplay("ok")
 
     def test_end_to_end_with_a_local_daemon(self):
-        """Needs SLICERREG (slicerreg executable or slicerreg.dll) and SLICERREG_ATLAS (+ _LABELS); skipped otherwise."""
-        atlas = os.environ.get("SLICERREG_ATLAS")
-        if not atlas or not (os.environ.get("SLICERREG") or __import__("shutil").which("slicerreg")):
-            self.delayDisplay("end-to-end skipped: set SLICERREG and SLICERREG_ATLAS")
+        """Needs SLICERREG (slicerreg executable or slicerreg.dll) of a source tree, whose daemon serves the shipped
+        model (atlas/models) by default; skipped otherwise."""
+        if not (os.environ.get("SLICERREG") or __import__("shutil").which("slicerreg")):
+            self.delayDisplay("end-to-end skipped: set SLICERREG")
             return
-        self.delayDisplay("end to end: local daemon, register, results")
+        self.delayDisplay("end to end: local daemon, the shipped model, register, results")
         logic = SlicerRegLogic()
         SlicerRegLogic.ensureDependencies(ask=False)
         p = logic.getParameterNode()
-        p.serverAddress = logic.startLocalDaemon(atlas, os.environ.get("SLICERREG_ATLAS_LABELS"))
+        p.serverAddress = logic.startLocalDaemon()
         try:
             p.apVolume, _ = self._radiographNode(views.load_view("ap"), "AP")
             p.latVolume, _ = self._radiographNode(views.load_view("lateral"), "LAT")
             p.apGeometry, p.latGeometry = "preset", "preset"
-            nodes = logic.register(p)
-            self.assertIn("warped_atlas", nodes)
-            self.assertIn("displacement_field", nodes)
+            p.model = ""
+            nodes = logic.register(p).nodes
+            self.assertEqual(sorted(nodes), ["affine", "displacement_field", "overlay_ap", "overlay_lateral", "segmentation",
+                                             "warped_atlas", "warped_labels"])
             self.assertTrue(nodes["displacement_field"].IsA("vtkMRMLGridTransformNode"))
+            self.assertEqual(slicer.mrmlScene.GetNumberOfNodesByClass("vtkMRMLLabelMapVolumeNode"), 3)  # labels + 2 overlays
         finally:
             logic.stopLocalDaemon()
         self.delayDisplay("ok")

@@ -4,11 +4,12 @@
 Layout: INPUT/CASE/ap.nrrd and INPUT/CASE/lat.nrrd (views from their `slicerreg_view` metadata, as `slicerreg drr`
 writes them, or --ap-view/--lat-view: a view JSON file or preset), optionally INPUT/CASE/label.nrrd, a ground-truth femur
 label map (any grid: it is resampled, nearest voxel, onto the result's grid).
-Output: OUT/CASE/{warped_atlas,warped_labels,displacement_field}.nrrd, OUT/CASE/summary.json, and OUT/metrics.csv
+Output: OUT/CASE/RESULT.nrrd for every result (warped_atlas, warped_labels, displacement_field; a network model also
+overlay_ap, overlay_lateral), OUT/CASE/summary.json, and OUT/metrics.csv
 (case, status, seconds, dice, message). A failing case is recorded and the others go on; exit code 1 if any failed.
 
-Without Slicer:    python3 register_folder.py --input cases --out results --atlas atlas/paper/femur_atlas.nrrd \
-                       --atlas-labels atlas/paper/femur_atlas_label.nrrd      (starts a local daemon; or --server ADDR)
+Without Slicer:    python3 register_folder.py --input cases --out results      (starts a local daemon with the shipped
+                       models and registers with the best trained one; or --server ADDR, --model NAME)
 Inside Slicer:     Slicer --no-main-window --python-script register_folder.py --input cases --out results --server ADDR
 Needs numpy, grpcio, grpcio-tools, protobuf and SlicerRegLib (found next to this script's ../SlicerReg, or give --lib).
 """
@@ -26,12 +27,15 @@ def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--input", required=True, help="folder of cases (CASE/ap.nrrd, CASE/lat.nrrd[, CASE/label.nrrd])")
     ap.add_argument("--out", required=True, help="output folder")
-    ap.add_argument("--server", help="daemon address HOST:PORT or unix:PATH (default: start a local daemon with --atlas)")
+    ap.add_argument("--server", help="daemon address HOST:PORT, https://HOST:PORT (TLS) or unix:PATH (default: start a local daemon)")
     ap.add_argument("--token", default=os.environ.get("SLICERREG_TOKEN"))
-    ap.add_argument("--atlas", help="atlas CT for a local daemon")
-    ap.add_argument("--atlas-labels", help="atlas label map for a local daemon (gives warped_labels and Dice)")
+    ap.add_argument("--token-file", help="file whose first line is the token (instead of --token / SLICERREG_TOKEN)")
+    ap.add_argument("--ca", help="PEM certificate of the CA that signed a TLS daemon's certificate (default: the system's roots)")
+    ap.add_argument("--models", help="models folder for a local daemon (default: the daemon's, the shipped atlas/models)")
+    ap.add_argument("--atlas", help="atlas CT of a local daemon's identity placeholder (tests, debugging)")
+    ap.add_argument("--atlas-labels", help="its label map (gives the placeholder's warped_labels)")
     ap.add_argument("--slicerreg", help="slicerreg executable or slicerreg.dll (default: $SLICERREG or PATH)")
-    ap.add_argument("--model", default="identity")
+    ap.add_argument("--model", help="model name (default: the daemon's best trained model)")
     ap.add_argument("--ap-view", help="view JSON file or preset for every AP image (default: the file's slicerreg_view)")
     ap.add_argument("--lat-view", help="view JSON file or preset for every LAT image")
     ap.add_argument("--lib", help="folder holding SlicerRegLib (default: ../SlicerReg next to this script)")
@@ -83,14 +87,16 @@ def main(argv):
     cases = sorted(d for d in os.listdir(args.input) if os.path.isdir(os.path.join(args.input, d)))
     if not cases:
         raise SystemExit(f"{args.input}: no case folders (expected CASE/ap.nrrd and CASE/lat.nrrd)")
+    token = args.token
+    if args.token_file:
+        with open(args.token_file) as f:
+            token = f.readline().strip()
     daemon = None
     if not args.server:
-        if not args.atlas:
-            raise SystemExit("give --server ADDR (a running daemon) or --atlas FILE (to start a local one)")
-        daemon = LocalDaemon(args.atlas, args.atlas_labels, args.slicerreg)
+        daemon = LocalDaemon(args.atlas, args.atlas_labels, args.slicerreg, models=args.models)
     rows, failed = [], 0
     try:
-        with RegistrationClient.connect(args.server or daemon.address, args.token) as client:
+        with RegistrationClient.connect(args.server or daemon.address, token, ca_file=args.ca) as client:
             for case in cases:
                 started = time.monotonic()
                 try:

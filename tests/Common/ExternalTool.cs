@@ -21,16 +21,18 @@ public static class ExternalTool
 
     public static string ToolScript(string name) => Path.Combine(RepoRoot, "tests", "tools", name);
 
-    public static (int Code, string Out, string Err) Run(string file, IEnumerable<string> args, int timeoutMs = 120_000, string? workingDirectory = null)
+    public static (int Code, string Out, string Err) Run(string file, IEnumerable<string> args, int timeoutMs = 120_000, string? workingDirectory = null,
+                                                         IReadOnlyDictionary<string, string>? environment = null)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (workingDirectory != null) psi.WorkingDirectory = workingDirectory;
+        if (environment != null) foreach (var (k, v) in environment) psi.Environment[k] = v;
         foreach (var a in args) psi.ArgumentList.Add(a);
         Process p;
         try { p = Process.Start(psi)!; }
         catch (System.ComponentModel.Win32Exception e)
         {
-            Assert.Fail($"cannot start {file}: {e.Message}. Install it as .ci/run does (apt-get install plastimatch python3-nibabel python3-numpy python3-scipy python3-skimage).");
+            Assert.Fail($"cannot start {file}: {e.Message}. Install it with tests/install-dependencies (tests/run does).");
             throw;
         }
         using (p)

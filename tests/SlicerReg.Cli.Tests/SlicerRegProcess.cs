@@ -20,6 +20,10 @@ public static class SlicerRegProcess
     public static (int Code, string Out, string Err) Run(params string[] args)
         => ExternalTool.Run("dotnet", new[] { CliDll }.Concat(args), timeoutMs: 300_000);
 
+    /// <summary>The same, with these environment variables set.</summary>
+    public static (int Code, string Out, string Err) RunWith(IReadOnlyDictionary<string, string> environment, params string[] args)
+        => ExternalTool.Run("dotnet", new[] { CliDll }.Concat(args), timeoutMs: 300_000, environment: environment);
+
     /// <summary>The same, started in <paramref name="workingDirectory"/>.</summary>
     public static (int Code, string Out, string Err) RunIn(string workingDirectory, params string[] args)
         => ExternalTool.Run("dotnet", new[] { CliDll }.Concat(args), timeoutMs: 300_000, workingDirectory: workingDirectory);

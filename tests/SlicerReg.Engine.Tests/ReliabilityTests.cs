@@ -23,7 +23,13 @@ public class ReliabilityTests
 {
     [OneTimeSetUp] public void Load() => ComputeDevice.EnsureLoaded();
 
-    static string Data => TrainingTestData.Dataset(4, 11, new[] { 0.5, 0.25, 0.25 });
+    /// <summary>The masked AP and lateral DRRs of a simulated subject (the network's inputs).</summary>
+    static (Radiograph Ap, Radiograph Lateral) Pair()
+    {
+        var manifest = DatasetManifest.Read(TrainingTestData.Dataset(4, 11, new[] { 0.5, 0.25, 0.25 }));
+        var s = manifest.Subjects[0];
+        return (Radiograph.Read(manifest.PathOf(s.Views[0].MaskedDrr)), Radiograph.Read(manifest.PathOf(s.Views[1].MaskedDrr)));
+    }
 
     [Test]
     public void TheChosenConvolutionPathIsCorrectOnThisCpu()
@@ -132,11 +138,8 @@ public class ReliabilityTests
     [Test]
     public void RepeatedRegistrationsOfOnePairAreBitIdentical()
     {
-        var manifest = DatasetManifest.Read(Data);
-        var s = manifest.Subjects[0];
+        var (ap, lat) = Pair();
         using var registrar = Registrar.Load(InferenceTests.UntrainedModel());
-        var ap = Radiograph.Read(manifest.PathOf(s.Views[0].MaskedDrr));
-        var lat = Radiograph.Read(manifest.PathOf(s.Views[1].MaskedDrr));
         var first = registrar.Register(ap, lat);
         var second = registrar.Register(ap, lat);
         Assert.That(second.Displacement.As<float>(), Is.EqualTo(first.Displacement.As<float>()).AsCollection, "Ψ");
@@ -147,11 +150,8 @@ public class ReliabilityTests
     [Test]
     public void DegenerateInputsGetAClearErrorNotNaN()
     {
-        var manifest = DatasetManifest.Read(Data);
-        var s = manifest.Subjects[0];
+        var (ap, lat) = Pair();
         using var registrar = Registrar.Load(InferenceTests.UntrainedModel());
-        var ap = Radiograph.Read(manifest.PathOf(s.Views[0].MaskedDrr));
-        var lat = Radiograph.Read(manifest.PathOf(s.Views[1].MaskedDrr));
         Radiograph Filled(Radiograph r, Func<int, float> pixel)
             => new(new Image2D(r.Image.Columns, r.Image.Rows, r.Image.ColumnSpacingMm, r.Image.RowSpacingMm,
                                Enumerable.Range(0, r.Image.Pixels.Length).Select(pixel).ToArray()), r.View);
@@ -190,11 +190,9 @@ public class ReliabilityTests
             using (no_grad()) flow[0] = float.NaN;
             net.Save(folder);
         }
-        var manifest = DatasetManifest.Read(Data);
-        var s = manifest.Subjects[0];
+        var (ap, lat) = Pair();
         using var registrar = Registrar.Load(folder);
-        var e = Assert.Throws<NonFiniteResultException>(() => registrar.Register(Radiograph.Read(manifest.PathOf(s.Views[0].MaskedDrr)),
-                                                                                Radiograph.Read(manifest.PathOf(s.Views[1].MaskedDrr))));
+        var e = Assert.Throws<NonFiniteResultException>(() => registrar.Register(ap, lat));
         Assert.That(e!.Stage, Does.Contain("local module"));
         Assert.That(e.Message, Does.Contain("non-finite").And.Contain("nothing was written"));
     }

@@ -111,7 +111,85 @@ public sealed class BadInputTests
         var (ap, lat) = TestData.Pair(32, 24);
         lat.Image[5, 3] = bad; lat.Image[7, 9] = bad;
         var e = await Refusal(new[] { Header() }.Concat(Good(ap, ViewRole.Ap)).Concat(Good(lat, ViewRole.Lat)));
-        Expect(e, StatusCode.InvalidArgument, "LAT image: 2 pixels are NaN or infinite (first at column 5, row 3)");
+        Expect(e, StatusCode.InvalidArgument, "LAT image: 2 of 768 pixels are NaN or infinite (first at column 5, row 3); every pixel must be a finite number");
+    }
+
+    [Test]
+    public async Task AllNanImage_NamesTheImage_WithoutDotNetParameterNames()
+    {
+        var (ap, lat) = TestData.Pair(32, 24);
+        Array.Fill(ap.Image.Pixels, float.NaN);
+        var e = await Refusal(new[] { Header() }.Concat(Good(ap, ViewRole.Ap)).Concat(Good(lat, ViewRole.Lat)));
+        Expect(e, StatusCode.InvalidArgument, "AP image: 768 of 768 pixels are NaN or infinite (first at column 0, row 0)");
+        Assert.That(e.Status.Detail, Does.Not.Contain("Parameter"));
+    }
+
+    [Test]
+    public async Task ConstantImage_IsInvalidArgument()
+    {
+        var (ap, lat) = TestData.Pair(32, 24);
+        Array.Fill(lat.Image.Pixels, 0.25f);
+        var e = await Refusal(new[] { Header() }.Concat(Good(ap, ViewRole.Ap)).Concat(Good(lat, ViewRole.Lat)));
+        Expect(e, StatusCode.InvalidArgument, "LAT image: every pixel is 0.25: a blank image shows no anatomy to register to");
+    }
+
+    [Test]
+    public async Task ViewsAlongTheSameDirection_AreInvalidArgument()
+    {
+        var (ap, _) = TestData.Pair(32, 24);
+        var (alsoAp, _) = TestData.Pair(32, 24, seed: 2); // AP and AP: one direction twice
+        var e = await Refusal(new[] { Header() }.Concat(Good(ap, ViewRole.Ap)).Concat(Good(alsoAp, ViewRole.Lat)));
+        Expect(e, StatusCode.InvalidArgument, "AP image and LAT image: the two views look along the same direction (0° apart); biplanar registration needs two directions at least 10° apart");
+    }
+
+    [Test]
+    public async Task AbsurdGeometry_IsInvalidArgument()
+    {
+        var (ap, lat) = TestData.Pair(32, 24);
+        // A calibration written in metres: source 1.3 "mm" from the detector.
+        var metres = new ViewImage(ap.Image, new Core.Geometry.CalibratedView(new Vec3(0, -1, 0), new Vec3(0, 0.3, 0), new Vec3(1, 0, 0), new Vec3(0, 0, -1), 0.5, 0.5, 32, 24));
+        var e = await Refusal(new[] { Header() }.Concat(Good(metres, ViewRole.Ap)).Concat(Good(lat, ViewRole.Lat)));
+        Expect(e, StatusCode.InvalidArgument, "AP image: its view puts the source 1.3 mm from the detector, outside 100–5000 mm (is the calibration in millimetres?)");
+    }
+
+    /// <summary>Raw bytes as Submit messages: what a broken or hostile client sends, below the protobuf layer.</summary>
+    async Task<RpcException> RawRefusal(params byte[][] messages)
+    {
+        using var channel = _daemon.Channel();
+        var bytes = Marshallers.Create<byte[]>(b => b, b => b);
+        var method = new Method<byte[], byte[]>(MethodType.ClientStreaming, "slicerreg.v1.Registration", "Submit", bytes, bytes);
+        using var call = channel.CreateCallInvoker().AsyncClientStreamingCall(method, null, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(30)));
+        try
+        {
+            foreach (var m in messages) await call.RequestStream.WriteAsync(m);
+            await call.RequestStream.CompleteAsync();
+        }
+        catch (RpcException) { }
+        catch (InvalidOperationException) { }
+        return Assert.ThrowsAsync<RpcException>(async () => await call.ResponseAsync)!;
+    }
+
+    [Test]
+    public async Task GarbageBytes_AreInvalidArgument_NotCancelled()
+    {
+        var rng = new Random(21);
+        var garbage = new byte[64];
+        rng.NextBytes(garbage);
+        garbage[0] = 0xFF; // field 31, wire type 7: no such wire type
+        var e = await RawRefusal(new SubmitRequest { Header = new SubmitHeader { Model = "identity" } }.ToByteArray(), garbage);
+        TestContext.Out.WriteLine(e.Status.Detail);
+        Expect(e, StatusCode.InvalidArgument, "submit: message 2 of the stream could not be parsed as a SubmitRequest");
+    }
+
+    [Test]
+    public async Task InvalidLengthVarint_IsInvalidArgument_NotCancelled()
+    {
+        // Field 1 (header), length-delimited, then a varint of eleven continuation bytes: longer than any varint may be.
+        var bad = new byte[] { 0x0A, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01 };
+        var e = await RawRefusal(bad);
+        TestContext.Out.WriteLine(e.Status.Detail);
+        Expect(e, StatusCode.InvalidArgument, "submit: message 1 of the stream could not be parsed as a SubmitRequest");
+        Assert.That(_daemon.Log, Does.Contain("could not be parsed"));
     }
 
     [Test]

@@ -18,6 +18,9 @@ public sealed class DaemonProcess : IDisposable
     readonly StringBuilder _log = new();
     public string Address { get; }
     public string? Token { get; }
+    /// <summary>The CA file a client trusts for a daemon serving TLS (its address is then https://…), or null.</summary>
+    public string? CaFile { get; }
+    public DaemonEndpoint Endpoint => new(Address, Token, CaFile: CaFile);
 
     public static string CliDll
     {
@@ -31,7 +34,10 @@ public sealed class DaemonProcess : IDisposable
     }
 
     /// <param name="args">serve arguments; "--listen 127.0.0.1:0" is added unless --listen or --socket is given, "--models none" unless --models is.</param>
-    public DaemonProcess(IEnumerable<string> args, IDictionary<string, string>? environment = null, string? token = null)
+    /// <param name="caFile">for a daemon started with --tls-cert: the CA its clients (and the wait for SERVING) trust.</param>
+    /// <param name="connectTo">the host clients connect to instead of the one it listens on (e.g. 127.0.0.1 for 0.0.0.0).</param>
+    public DaemonProcess(IEnumerable<string> args, IDictionary<string, string>? environment = null, string? token = null, string? caFile = null,
+                         string? connectTo = null)
     {
         var list = args.ToList();
         if (!list.Contains("--listen") && !list.Contains("--socket")) list.InsertRange(0, new[] { "--listen", "127.0.0.1:0" });
@@ -42,6 +48,7 @@ public sealed class DaemonProcess : IDisposable
         foreach (var a in list) psi.ArgumentList.Add(a);
         if (environment != null) foreach (var (k, v) in environment) psi.Environment[k] = v;
         Token = token;
+        CaFile = caFile;
         _process = Process.Start(psi)!;
         _process.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (_log) _log.AppendLine(e.Data); };
         _process.BeginErrorReadLine();
@@ -52,6 +59,7 @@ public sealed class DaemonProcess : IDisposable
             Assert.Fail($"the daemon did not report its address:\n{Log}");
         }
         Address = line.Result!.StartsWith("listening on ", StringComparison.Ordinal) ? line.Result["listening on ".Length..] : throw new AssertionException($"unexpected first line '{line.Result}'\n{Log}");
+        if (connectTo != null) Address = new UriBuilder(Address) { Host = connectTo }.Uri.GetLeftPart(UriPartial.Authority);
         WaitServing();
     }
 
@@ -59,8 +67,8 @@ public sealed class DaemonProcess : IDisposable
     public int ProcessId => _process.Id;
     public bool HasExited => _process.HasExited;
 
-    public RegistrationClient Client() => RegistrationClient.Connect(Address, Token);
-    public GrpcChannel Channel() => SlicerRegChannel.Open(Address, Token);
+    public RegistrationClient Client() => RegistrationClient.Connect(Endpoint);
+    public GrpcChannel Channel() => SlicerRegChannel.Open(Endpoint);
 
     void WaitServing()
     {

@@ -159,6 +159,8 @@ public class NetworkEngineTests
         Assert.That(cards["uses-shipped-atlas"].Available, Is.True);
         Assert.That(cards["uses-shipped-atlas"].AtlasName, Is.EqualTo("atlas/tiny/femur_atlas.nrrd"));
         Assert.That(cards["no-weights"].Available, Is.False);
+        Assert.That(cards.Values.Where(c => c.IsDefault).Select(c => c.Name), Is.EqualTo(new[] { "tiny-untrained" }),
+                    "the default is the first trained model that can run (folders in name order; no-weights cannot), never identity");
         Assert.That(cards["no-weights"].UnavailableReason, Does.Contain("weights.dat").And.Contain("not found"));
         var refused = Assert.ThrowsAsync<RpcException>(() => client.SubmitAsync(Read(_ap), Read(_lat), "no-weights"));
         Assert.That(refused!.StatusCode, Is.EqualTo(StatusCode.FailedPrecondition));

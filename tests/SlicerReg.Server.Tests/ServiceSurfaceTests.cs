@@ -159,7 +159,7 @@ public sealed class ServiceSurfaceTests
         var (code, _, err) = ExternalTool.Run("dotnet", new[] { dll, "submit", "--server", _daemon.Address, "--ap", _folder.File("ap-plain.nrrd"),
             "--ap-view", "ap", "--lat", _folder.File("lat-plain.nrrd"), "--lat-view", _folder.File("lat-plain.json"), "--out", outDir });
         Assert.That(code, Is.EqualTo(1));
-        Assert.That(err, Does.Contain("ap-plain.nrrd").And.Contain("its view ap says"));
+        Assert.That(err, Does.Contain("ap-plain.nrrd").And.Contain("but the view ap says 160 × 224"));
     }
 
     [Test]
@@ -172,6 +172,6 @@ public sealed class ServiceSurfaceTests
         var (code, _, err) = ExternalTool.Run("dotnet", new[] { dll, "submit", "--server", _daemon.Address, "--ap", ap, "--lat", lat,
                                                                 "--out", _folder.File("out2"), "--model", "femur-unet" });
         Assert.That(code, Is.EqualTo(1));
-        Assert.That(err, Does.Contain("the daemon answered NotFound: unknown model 'femur-unet' (this daemon runs: identity)"));
+        Assert.That(err, Does.Contain($"the daemon at {_daemon.Address} answered NotFound: unknown model 'femur-unet' (this daemon runs: identity)"));
     }
 }

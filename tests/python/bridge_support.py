@@ -48,3 +48,11 @@ def cli_view(view_arg, ct, folder, name):
     cli("drr", "--ct", ct, "--view", view_arg, "--out", out)
     volume = nrrd.read(out)
     return views.parse_view(json.loads(volume.metadata["slicerreg_view"]), out), volume
+
+
+def drr_pair(folder):
+    """AP and lateral DRRs of the tiny atlas rendered by the C# CLI into FOLDER/ap.nrrd and FOLDER/lat.nrrd; their paths."""
+    ap, lat = os.path.join(folder, "ap.nrrd"), os.path.join(folder, "lat.nrrd")
+    cli("drr", "--ct", ATLAS, "--view", "ap", "--out", ap)
+    cli("drr", "--ct", ATLAS, "--view", "lateral", "--out", lat)
+    return ap, lat

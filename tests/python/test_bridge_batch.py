@@ -39,7 +39,7 @@ class BridgeBatchTests(unittest.TestCase):
         shutil.copy(os.path.join(cases, "case1", "ap.nrrd"), os.path.join(cases, "case3", "ap.nrrd"))  # no lat.nrrd
 
         done = subprocess.run([sys.executable, SCRIPT, "--input", cases, "--out", out, "--atlas", bs.ATLAS,
-                               "--atlas-labels", bs.ATLAS_LABELS, "--slicerreg", bs.DLL],
+                               "--atlas-labels", bs.ATLAS_LABELS, "--slicerreg", bs.DLL, "--model", "identity"],
                               capture_output=True, text=True, timeout=120)
         self.assertEqual(done.returncode, 1, done.stderr)  # case3 failed
         self.assertIn("2 of 3 cases registered", done.stdout)

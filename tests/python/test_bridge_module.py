@@ -45,9 +45,26 @@ class BridgeModuleTests(unittest.TestCase):
                     bound[p.find("string").text] = w.get("name")
         fields = self.parameter_fields()
         self.assertEqual(sorted(set(bound) - fields), [], "bound to no parameter")
-        self.assertEqual(sorted(fields - set(bound)), [], "parameters without a widget")
+        self.assertEqual(sorted(fields - set(bound)), ["model"], "parameters without a widget")
+        # The model box is filled from the daemon, so the widget code syncs it (the wrapper binds a QComboBox only to a
+        # fixed Choice): an editable QComboBox, unbound, whose changes the module writes to the parameter.
+        self.assertEqual(self.widgets["model"], "QComboBox")
+        with open(MODULE) as f:
+            source = f.read()
+        self.assertIn('self.ui.model.connect("currentTextChanged(QString)", self.onModelChosen)', source)
+        self.assertIn("self._parameterNode.model = text.strip()", source)
         self.assertEqual(self.widgets[bound["apVolume"]], "qMRMLNodeComboBox")
         self.assertEqual(self.widgets[bound["apGeometry"]], "QComboBox")
+
+    def test_the_placeholder_is_never_the_default_model(self):
+        cls = next(n for n in ast.walk(self.tree) if isinstance(n, ast.ClassDef) and n.name == "SlicerRegParameterNode")
+        default = next(n.value.value for n in cls.body if isinstance(n, ast.AnnAssign) and n.target.id == "model")
+        self.assertEqual(default, "", "empty: the daemon's best trained model")
+        import inspect
+        from SlicerRegLib.client import RegistrationClient
+        from SlicerRegLib.task import RegistrationTask
+        for f in (RegistrationClient.submit, RegistrationClient.register, RegistrationTask.__init__):
+            self.assertIsNone(inspect.signature(f).parameters["model"].default, f.__qualname__)
 
     def test_cmake_lists_every_python_file(self):
         with open(os.path.join(bs.BRIDGE, "CMakeLists.txt")) as f:

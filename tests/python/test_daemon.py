@@ -163,13 +163,13 @@ class DaemonTests(unittest.TestCase):
         self.assertFalse(field.any(), "identity engine: zero displacement")
 
     def test_nan_pixel_is_invalid_argument(self):
-        ap = np.ones((6, 8), dtype=np.float32)
-        lat = np.ones((6, 8), dtype=np.float32)
+        ap = np.arange(48, dtype=np.float32).reshape(6, 8)
+        lat = np.arange(48, dtype=np.float32).reshape(6, 8)
         ap[2, 3] = math.nan
         with self.assertRaises(grpc.RpcError) as ctx:
             self.submit(ap, lat)
         self.assertEqual(ctx.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
-        self.assertIn("AP image: 1 pixel is NaN or infinite (first at column 3, row 2)", ctx.exception.details())
+        self.assertIn("AP image: 1 of 48 pixels is NaN or infinite (first at column 3, row 2); every pixel must be a finite number", ctx.exception.details())
 
     def test_simulation_drr_equals_slicerreg_drr(self):
         """A DRR of the nibabel-written CT rendered by the daemon's Simulation service equals, bit for bit, the DRR that

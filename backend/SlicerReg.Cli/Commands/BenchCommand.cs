@@ -1,9 +1,10 @@
-using SlicerReg.Core.Anatomy;
 using System.Diagnostics;
 using System.Globalization;
-using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
+using Newtonsoft.Json;
+using SlicerReg.Core.Anatomy;
 using SlicerReg.Core.IO;
+using SlicerReg.Core;
 
 namespace SlicerReg.Cli.Commands;
 
@@ -36,7 +37,7 @@ public interface IBenchmarkSection
     IReadOnlyList<BenchmarkRow> Run(BenchmarkContext context, JObject summary);
 }
 
-/// <summary>`slicerreg bench [--json FILE] [--runs N] [--section NAME,...] [--presets P,...] [--no-plastimatch]`: timings, not tests.</summary>
+/// <summary>`slicerreg bench [--json FILE] [--runs N] [--section NAME,...] [--presets P,...] [--no-plastimatch] [--compare OLD.json]`: timings, not tests.</summary>
 public sealed class BenchCommand : ICommand
 {
     /// <summary>All sections, in order. Add new ones here.</summary>
@@ -51,7 +52,7 @@ public sealed class BenchCommand : ICommand
 
     public string Name => "bench";
     public string Summary => "time DRRs vs plastimatch, ProST, inference and training per preset, the daemon; print a table, write JSON";
-    public string Usage => $"slicerreg bench [--json FILE] [--runs N] [--section {string.Join("|", Sections.Select(s => s.Name))}[,...]] [--presets tiny,standard,paper] [--no-plastimatch]\n" +
+    public string Usage => $"slicerreg bench [--json FILE] [--runs N] [--section {string.Join("|", Sections.Select(s => s.Name))}[,...]] [--presets tiny,standard,paper] [--no-plastimatch] [--compare OLD.json]\n" +
                            "             every section by default; quick run of all of them: slicerreg bench --runs 1 --presets tiny,standard";
     public IReadOnlySet<string> Flags { get; } = new HashSet<string> { "no-plastimatch" };
 
@@ -96,7 +97,7 @@ public sealed class BenchCommand : ICommand
 
     public int Run(Arguments args, TextWriter stdout)
     {
-        string? json = args.Option("json");
+        string? json = args.Option("json"), compareWith = args.Option("compare");
         string? runsText = args.Option("runs"), only = args.Option("section"), presetsText = args.Option("presets");
         bool noPlastimatch = args.Flag("no-plastimatch");
         args.RejectUnknown();
@@ -112,6 +113,7 @@ public sealed class BenchCommand : ICommand
         if (sectionNames != null && sectionNames.FirstOrDefault(n => Sections.All(s => s.Name != n)) is { } unknown)
             throw new UsageException($"--section '{unknown}': expected one of {string.Join(", ", Sections.Select(s => s.Name))}");
         if (sections.Count == 0) throw new UsageException($"--section '{only}': expected one of {string.Join(", ", Sections.Select(s => s.Name))}");
+        var comparison = compareWith is null ? null : BenchComparison.Load(compareWith);
 
         string scratch = Path.Combine(Path.GetTempPath(), "slicerreg-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(scratch);
@@ -126,7 +128,8 @@ public sealed class BenchCommand : ICommand
                 ["runtime"] = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
                 ["torch"] = TorchDescription(),
                 ["slicerreg"] = SlicerReg.Client.Protocol.ProtocolRevision.ReleaseVersion,
-                ["cpu"] = CpuModel(),
+                ["cpu"] = SlicerReg.Engine.Kernels.ProcessorInfo.Describe(),
+                ["convolutionPath"] = ConvolutionDescription(),
                 ["loadAverage"] = LoadAverage(),
             },
             ["runs"] = runs,
@@ -136,6 +139,7 @@ public sealed class BenchCommand : ICommand
         {
             var m = (JObject)report["machine"]!;
             stdout.WriteLine($"machine: {m["cpu"]}, {m["processors"]} processors, {m["memoryGiB"]} GiB ({m["availableMemoryGiB"]} available); {m["os"]}; {m["runtime"]}; {m["torch"]}; slicerreg {m["slicerreg"]}");
+            stdout.WriteLine($"convolution path: {m["convolutionPath"]}");
             stdout.WriteLine($"load average before: {LoadAverage()} ({Environment.ProcessorCount} processors)");
             stdout.WriteLine($"{"section",-8} {"measurement",-44} {"wall ms",9} {"cpu ms",9} {"runs",5}  note (medians)");
             foreach (var section in sections)
@@ -157,6 +161,7 @@ public sealed class BenchCommand : ICommand
             }
         }
         finally { try { Directory.Delete(scratch, true); } catch { } }
+        if (comparison != null) report["comparison"] = comparison.Print(report, stdout);
         if (json != null)
         {
             var bytes = System.Text.Encoding.UTF8.GetBytes(report.ToString(Formatting.Indented) + "\n");
@@ -177,9 +182,9 @@ public sealed class BenchCommand : ICommand
         try { return File.ReadAllText("/proc/loadavg").Trim(); } catch (IOException) { return "unknown"; }
     }
 
-    static string CpuModel()
+    static string ConvolutionDescription()
     {
-        try { return File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name"))?.Split(':', 2)[1].Trim() ?? "unknown"; }
-        catch (IOException) { return "unknown"; }
+        try { return SlicerReg.Engine.Kernels.ConvolutionBackend.Describe(); }
+        catch (InvalidOperationException e) { return e.Message; }
     }
 }

@@ -1,6 +1,8 @@
 using SlicerReg.Core.Anatomy;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Newtonsoft.Json.Linq;
 using SlicerReg.Client;
 using SlicerReg.Core.Geometry;
@@ -13,7 +15,7 @@ namespace SlicerReg.Cli.Commands;
 
 /// <summary>
 /// The daemon (docs/daemon.md), started as a separate `slicerreg serve` process on this machine and reached over loopback:
-/// (1) transfer throughput, TCP and unix socket: the upload of a 2 × 64 MiB radiograph pair (Submit, until the job id
+/// (1) transfer throughput, TCP, TCP with TLS (a certificate made here for 127.0.0.1, the client trusting its CA) and unix socket: the upload of a 2 × 64 MiB radiograph pair (Submit, until the job id
 /// comes back: chunking, SHA-256 on both sides, the daemon's NaN check) and the download of a 128 MiB atlas
 /// (FetchResult from memory: SHA-256 on both sides); (2) the daemon's overhead over running the engine in-process on
 /// the same inputs, for one paper-sized job (atlas 192×128×192 float32, a 160×224 pair): submit → result event, and
@@ -35,12 +37,17 @@ public sealed class DaemonBenchmarkSection : IBenchmarkSection
         VolumeFile.Write(big, bigPath, new VolumeWriteOptions { Compress = false });
         big = null;
         var pair = (BenchmarkInputs.Image(4096, 4096, lateral: false), BenchmarkInputs.Image(4096, 4096, lateral: true)); // 2 × 64 MiB
-        foreach (var transport in new[] { "tcp", "unix" })
+        var tls = LoopbackCertificate(ctx.ScratchFolder);
+        foreach (var transport in new[] { "tcp", "tls", "unix" })
         {
             string socket = Path.Combine(ctx.ScratchFolder, "daemon.sock");
-            using var daemon = new DaemonChild(transport == "tcp" ? new[] { "--listen", "127.0.0.1:0" } : new[] { "--socket", socket },
-                                               bigPath, ctx.Log);
-            using var client = RegistrationClient.Connect(daemon.Address);
+            using var daemon = new DaemonChild(transport switch
+            {
+                "tcp" => new[] { "--listen", "127.0.0.1:0" },
+                "tls" => new[] { "--listen", "127.0.0.1:0", "--tls-cert", tls.Certificate, "--tls-key", tls.Key },
+                _ => new[] { "--socket", socket },
+            }, bigPath, ctx.Log);
+            using var client = RegistrationClient.Connect(new DaemonEndpoint(daemon.Address, CaFile: transport == "tls" ? tls.Ca : null));
             var up = new List<double>(); var down = new List<double>(); var upCpu = new List<double>(); var downCpu = new List<double>();
             long upBytes = 0, downBytes = 0;
             for (int n = 0; n <= runs; n++) // run 0 warms up
@@ -159,6 +166,33 @@ public sealed class DaemonBenchmarkSection : IBenchmarkSection
         summary["network overhead ms (wall), submit → all 5 results fetched, minus Registrar"] = Math.Round(W(3) - W(1), 2);
         summary["network overhead cpu ms (both ends), submit → all 5 results fetched, minus Registrar"] = Math.Round(C(3) - C(1), 2);
         return rows;
+    }
+
+    /// <summary>
+    /// A private CA and a certificate it signed for 127.0.0.1 (ECDSA P-256, as docs/daemon.md's openssl commands make),
+    /// valid for a day, written as PEM into <paramref name="folder"/>: what the "tls" transport serves and trusts.
+    /// </summary>
+    static (string Certificate, string Key, string Ca) LoopbackCertificate(string folder)
+    {
+        var now = DateTimeOffset.UtcNow;
+        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var caRequest = new CertificateRequest("CN=slicerreg bench CA", caKey, HashAlgorithmName.SHA256);
+        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
+        using var ca = caRequest.CreateSelfSigned(now.AddHours(-1), now.AddDays(1));
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=slicerreg bench daemon", key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(System.Net.IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(new OidCollection { new Oid("1.3.6.1.5.5.7.3.1") }, false));
+        using var certificate = request.Create(ca, now.AddHours(-1), now.AddDays(1), RandomNumberGenerator.GetBytes(8));
+        var paths = (Path.Combine(folder, "daemon-tls.pem"), Path.Combine(folder, "daemon-tls.key"), Path.Combine(folder, "daemon-tls-ca.pem"));
+        File.WriteAllText(paths.Item1, certificate.ExportCertificatePem());
+        File.WriteAllText(paths.Item2, key.ExportPkcs8PrivateKeyPem());
+        File.WriteAllText(paths.Item3, ca.ExportCertificatePem());
+        return paths;
     }
 
     static void WaitFinished(RegistrationClient client, string jobId)

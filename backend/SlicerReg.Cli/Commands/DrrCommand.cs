@@ -21,8 +21,9 @@ public sealed class DrrCommand : ICommand
     public string Summary => "render a digitally reconstructed radiograph (and a projected label mask) of a CT";
     public string Usage => "slicerreg drr --ct CT --view VIEW.json|ap|lateral --out DRR.nrrd [--label LABELMAP --mask-out MASK.nrrd [--label-value N]]\n" +
                            "             [--mode exact|uniform] [--step MM] [--output line-integral|intensity] [--i0 I0] [--mu-water PER_MM]\n" +
-                           "             [--noise PHOTONS] [--seed S] [--threads N] [--server ADDR [--token TOKEN]]\n" +
-                           "             --server HOST:PORT|unix:/PATH renders on a running daemon (slicerreg serve) instead of here.";
+                           "             [--noise PHOTONS] [--seed S] [--threads N] [" + DaemonArguments.Usage + "]\n" +
+                           "             --server renders on a running daemon (slicerreg serve) instead of here.";
+    public IReadOnlySet<string> Flags { get; } = new HashSet<string>(DaemonArguments.Flags);
 
     public int Run(Arguments args, TextWriter stdout)
     {
@@ -30,8 +31,7 @@ public sealed class DrrCommand : ICommand
         string? label = args.Option("label");
         if (args.Positional.Count > 0) throw new UsageException($"drr takes no positional arguments (got '{args.Positional[0]}')");
         string? maskOut = args.Option("mask-out");
-        string? server = args.Option("server");
-        string? token = args.Option("token") ?? Environment.GetEnvironmentVariable("SLICERREG_TOKEN");
+        var server = DaemonArguments.Read(args);
         int? labelValue = OptionalInt(args, "label-value");
         var options = new DrrOptions
         {
@@ -59,7 +59,6 @@ public sealed class DrrCommand : ICommand
         if (labelValue != null && label == null) throw new UsageException("--label-value needs --label");
         if (options.Threads is < 1) throw new UsageException("--threads must be at least 1");
         if (server != null && options.Threads != null) throw new UsageException("--threads applies to local rendering; the daemon chooses its own threads");
-        if (server == null && args.Option("token") != null) throw new UsageException("--token goes with --server");
         if (options.StepMm != null && options.Mode != DrrMode.Uniform) throw new UsageException("--step applies to --mode uniform only");
         if (maskOut != null && Path.GetFullPath(maskOut) == Path.GetFullPath(output)) throw new UsageException("--mask-out and --out name the same file");
         if (VolumeFile.FormatFor(output) is NiftiFormat) // unknown output type: fails here, before the work
@@ -71,7 +70,7 @@ public sealed class DrrCommand : ICommand
         if (volume.Components != 1) throw new ImageFormatException(ct, $"a CT has one component per voxel, this file has {volume.Components}");
         var labels = label is null ? null : VolumeFile.Read(label);
         if (labels != null && labels.Components != 1) throw new ImageFormatException(label!, $"a label map has one component per voxel, this file has {labels.Components}");
-        var (image, maskImage, ms) = server is null ? RenderHere(volume, labels, view, options, labelValue) : RenderOnDaemon(server, token, volume, labels, view, options, labelValue);
+        var (image, maskImage, ms) = server is null ? RenderHere(volume, labels, view, options, labelValue) : RenderOnDaemon(server, volume, labels, view, options, labelValue);
         Volume? mask = null;
         if (maskImage != null)
         {
@@ -97,16 +96,16 @@ public sealed class DrrCommand : ICommand
     }
 
     /// <summary>The same rendering on a daemon (Simulation.RenderDrr); its status and message become this command's error.</summary>
-    static (Image2D Drr, Image2D? Mask, double Ms) RenderOnDaemon(string server, string? token, Volume ct, Volume? labels, CalibratedView view, DrrOptions options, int? labelValue)
+    static (Image2D Drr, Image2D? Mask, double Ms) RenderOnDaemon(DaemonEndpoint server, Volume ct, Volume? labels, CalibratedView view, DrrOptions options, int? labelValue)
     {
-        using var client = SimulationClient.Connect(server, token);
+        using var client = SimulationClient.Connect(server);
         try
         {
             var r = client.RenderDrrAsync(ct, new[] { view }, options, labels, labelValue).GetAwaiter().GetResult()[0];
             return (SimulationClient.Pixels(r.Drr, view), r.Mask is null ? null : SimulationClient.Pixels(r.Mask, view), r.DaemonMilliseconds);
         }
-        catch (RpcException e) { throw new InvalidOperationException($"the daemon at {server} answered {e.StatusCode}: {e.Status.Detail}", e); }
-        catch (ProtocolException e) { throw new InvalidOperationException($"from the daemon at {server}: {e.Message}", e); }
+        catch (RpcException e) { throw new InvalidOperationException(DaemonFailure.Describe(e, server), e); }
+        catch (ProtocolException e) { throw new InvalidOperationException($"from the daemon at {server.Address}: {e.Message}", e); }
     }
 
     static string Require(Arguments args, string name)

@@ -1,3 +1,4 @@
+using SlicerReg.Core;
 using System.Diagnostics;
 using System.Globalization;
 using Newtonsoft.Json.Linq;

@@ -15,7 +15,9 @@ public sealed class RegisterCommand : ICommand
     public string Name => "register";
     public string Summary => "register the atlas of a trained model to two calibrated radiographs";
     public string Usage => "slicerreg register --ap AP --lat LAT [--ap-view V.json --lat-view V.json] --model MODEL --out DIR [--device cpu|cuda]\n" +
-                           "             [--server ADDR [--token T]]   with --server: on a running daemon, MODEL = a model name it lists";
+                           "             [" + DaemonArguments.Usage + "]\n" +
+                           "             with --server: on a running daemon, MODEL = a model name it lists";
+    public IReadOnlySet<string> Flags { get; } = new HashSet<string>(DaemonArguments.Flags);
 
     public int Run(Arguments args, TextWriter stdout)
     {
@@ -25,7 +27,7 @@ public sealed class RegisterCommand : ICommand
         string model = args.Option("model") ?? throw new UsageException("--model MODEL is required");
         string outDir = args.Option("out") ?? throw new UsageException("--out DIR is required");
         string device = args.Option("device") ?? "cpu";
-        string? server = args.Option("server"), token = args.Option("token") ?? Environment.GetEnvironmentVariable("SLICERREG_TOKEN");
+        var server = DaemonArguments.Read(args);
         args.RejectUnknown();
         if (server != null && args.Option("device") != null) throw new UsageException("--device is the daemon's choice (slicerreg serve --device) when --server is given");
         if (args.Positional.Count != 0) throw new UsageException($"register takes no positional arguments (got '{args.Positional[0]}')");
@@ -33,12 +35,11 @@ public sealed class RegisterCommand : ICommand
         if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any())
             throw new IOException($"output folder {outDir} is not empty (results are written into a new or empty folder)");
 
-        var apImage = ReadRadiograph(ap, apView);
-        var latImage = ReadRadiograph(lat, latView);
+        var (apImage, latImage) = ReadPair(ap, apView, lat, latView);
         if (server != null)
         {
-            var remote = RemoteRegistration.Run(server, token, model, apImage, latImage, outDir, stdout);
-            stdout.WriteLine($"registered on {server} with model {model}; wrote {string.Join(", ", remote.Select(Path.GetFileName))} to {outDir}");
+            var remote = RemoteRegistration.Run(server, model, apImage, latImage, outDir, stdout);
+            stdout.WriteLine($"registered on {server.Address} with model {model}; wrote {string.Join(", ", remote.Select(Path.GetFileName))} to {outDir}");
             return 0;
         }
         using var registrar = Registrar.Load(model, device);
@@ -46,6 +47,14 @@ public sealed class RegisterCommand : ICommand
         var files = RegistrationFiles.Write(outDir, result);
         stdout.WriteLine($"registered with {registrar.Folder}; wrote {string.Join(", ", files.Select(Path.GetFileName))} to {outDir}");
         return 0;
+    }
+
+    /// <summary>Both radiographs, checked as the daemon and the Slicer bridge check them (<see cref="RadiographValidation"/>); errors name the file.</summary>
+    public static (Radiograph Ap, Radiograph Lateral) ReadPair(string ap, string? apView, string lat, string? latView)
+    {
+        var pair = (ReadRadiograph(ap, apView), ReadRadiograph(lat, latView));
+        RadiographValidation.Check(pair.Item1, ap, pair.Item2, lat);
+        return pair;
     }
 
     /// <summary>A radiograph file with its stored calibration, or any single-slice image with the view of <paramref name="viewFile"/>.</summary>

@@ -20,11 +20,12 @@ namespace SlicerReg.Cli.Commands;
 /// </summary>
 public static class RemoteRegistration
 {
-    public static IReadOnlyList<string> Run(string server, string? token, string model, Radiograph ap, Radiograph lateral, string outDir, TextWriter stdout)
+    public static IReadOnlyList<string> Run(DaemonEndpoint daemon, string model, Radiograph ap, Radiograph lateral, string outDir, TextWriter stdout)
     {
+        string server = daemon.Address;
         try
         {
-            using var client = RegistrationClient.Connect(server, token);
+            using var client = RegistrationClient.Connect(daemon);
             client.CheckDaemonAsync().GetAwaiter().GetResult();
             string job = client.SubmitAsync(new ViewImage(ap.Image, ap.View), new ViewImage(lateral.Image, lateral.View), model).GetAwaiter().GetResult().JobId;
             ResultSummary? summary = null;
@@ -53,7 +54,7 @@ public static class RemoteRegistration
             stdout.WriteLine($"job {job} on {server}: {summary.Message} ({summary.Seconds:0.00} s)");
             return written;
         }
-        catch (RpcException e) { throw new IOException($"daemon {server} answered {e.StatusCode}: {e.Status.Detail}", e); }
+        catch (RpcException e) { throw new IOException(DaemonFailure.Describe(e, daemon), e); }
         catch (ProtocolException e) { throw new IOException($"daemon {server}: {e.Message}", e); }
     }
 

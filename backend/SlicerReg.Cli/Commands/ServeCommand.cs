@@ -1,4 +1,5 @@
 using System.Globalization;
+using SlicerReg.Client;
 using SlicerReg.Core.Anatomy;
 using SlicerReg.Server;
 
@@ -9,19 +10,27 @@ public sealed class ServeCommand : ICommand
 {
     public string Name => "serve";
     public string Summary => "run the registration daemon (gRPC; see docs/daemon.md)";
-    public string Usage => "slicerreg serve [--listen 127.0.0.1:PORT | --socket PATH] [--token TOKEN] [--device cpu|cuda] [--atlas FILE]\n" +
+    public string Usage => "slicerreg serve [--listen 127.0.0.1:PORT | --socket PATH] [--token-file FILE | --token TOKEN] [--device cpu|cuda] [--atlas FILE]\n" +
                            "             [--atlas-labels FILE] [--models DIR|none] [--workers N] [--queue N] [--result-ttl SECONDS]\n" +
-                           "             [--spill-above-mb MB] [--simulations N] [--log-json]";
-    public IReadOnlySet<string> Flags => new HashSet<string> { "log-json", "diagnostics" };
+                           "             [--spill-above-mb MB] [--simulations N] [--log-json] [--tls-cert CERT.pem --tls-key KEY.pem | --tls-cert CERT.p12] [--insecure]\n" +
+                           "             a non-loopback --listen needs TLS and a token (docs/daemon.md, \"Deployment\"); --insecure: plain HTTP/2 on a trusted network";
+    public IReadOnlySet<string> Flags => new HashSet<string> { "log-json", "diagnostics", "insecure" };
 
     public int Run(Arguments args, TextWriter stdout)
     {
         string? listen = args.Option("listen"), socket = args.Option("socket");
         if (listen is null && socket is null) listen = "127.0.0.1:50051";
+        string? token;
+        try { token = AccessToken.Resolve(args.Option("token"), args.Option("token-file")); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
         var options = new DaemonOptions
         {
             Listen = listen, Socket = socket,
-            Token = args.Option("token") ?? NullIfEmpty(Environment.GetEnvironmentVariable("SLICERREG_TOKEN")),
+            Token = token,
+            TlsCertificateFile = args.Option("tls-cert"),
+            TlsKeyFile = args.Option("tls-key"),
+            TlsPassword = NullIfEmpty(Environment.GetEnvironmentVariable("SLICERREG_TLS_PASSWORD")),
+            Insecure = args.Flag("insecure"),
             Device = args.Option("device") ?? "cpu",
             ModelsDir = ModelsFolder(args.Option("models")),
             AtlasFile = args.Option("atlas"),

@@ -18,14 +18,15 @@ public sealed class SubmitCommand : ICommand
     public string Name => "submit";
     public string Summary => "register a radiograph pair on a running daemon and download the results";
     public string Usage => "slicerreg submit --server ADDR --ap AP.nrrd --lat LAT.nrrd --out DIR [--ap-view VIEW.json|ap] [--lat-view VIEW.json|lateral]\n" +
-                           "             [--model identity] [--options k=v,k=v] [--results NAME,NAME] [--token TOKEN]\n" +
-                           "             ADDR: HOST:PORT or unix:/PATH. Radiographs carry their view (slicerreg drr) unless --ap-view/--lat-view are given.";
+                           "             [--model identity] [--options k=v,k=v] [--results NAME,NAME] [--tls] [--ca CA.pem] [--token-file FILE | --token T]\n" +
+                           "             ADDR: HOST:PORT, https://HOST:PORT (TLS) or unix:/PATH. Radiographs carry their view (slicerreg drr) unless --ap-view/--lat-view are given.";
+    public IReadOnlySet<string> Flags { get; } = new HashSet<string>(DaemonArguments.Flags);
 
     public int Run(Arguments args, TextWriter stdout)
     {
-        string server = Require(args, "server"), outDir = Require(args, "out");
-        var ap = ReadImage(Require(args, "ap"), args.Option("ap-view"));
-        var lat = ReadImage(Require(args, "lat"), args.Option("lat-view"));
+        var server = DaemonArguments.Read(args) ?? throw new UsageException("--server is required");
+        string outDir = Require(args, "out");
+        var (ap, lat) = RegisterCommand.ReadPair(Require(args, "ap"), args.Option("ap-view"), Require(args, "lat"), args.Option("lat-view"));
         string model = args.Option("model") ?? "identity";
         var options = new Dictionary<string, string>();
         foreach (var kv in (args.Option("options") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
@@ -35,13 +36,12 @@ public sealed class SubmitCommand : ICommand
             options[kv[..eq].Trim()] = kv[(eq + 1)..].Trim();
         }
         var results = (args.Option("results") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        string? token = args.Option("token") ?? Environment.GetEnvironmentVariable("SLICERREG_TOKEN");
         args.RejectUnknown();
         if (args.Positional.Count > 0) throw new UsageException($"submit takes no positional arguments (got '{args.Positional[0]}')");
-        try { return RunAsync(server, token, ap, lat, model, options, results, outDir, stdout).GetAwaiter().GetResult(); }
+        try { return RunAsync(server, new ViewImage(ap.Image, ap.View), new ViewImage(lat.Image, lat.View), model, options, results, outDir, stdout).GetAwaiter().GetResult(); }
         catch (RpcException e)
         {
-            Console.Error.WriteLine($"slicerreg submit: the daemon answered {e.StatusCode}: {e.Status.Detail}");
+            Console.Error.WriteLine($"slicerreg submit: {DaemonFailure.Describe(e, server)}");
             return 1;
         }
         catch (SlicerReg.Client.Protocol.ProtocolException e)
@@ -51,10 +51,10 @@ public sealed class SubmitCommand : ICommand
         }
     }
 
-    static async Task<int> RunAsync(string server, string? token, ViewImage ap, ViewImage lat, string model, Dictionary<string, string> options,
+    static async Task<int> RunAsync(DaemonEndpoint server, ViewImage ap, ViewImage lat, string model, Dictionary<string, string> options,
                                     string[] results, string outDir, TextWriter stdout)
     {
-        using var client = RegistrationClient.Connect(server, token);
+        using var client = RegistrationClient.Connect(server);
         await client.CheckDaemonAsync();
         var submitted = await client.SubmitAsync(ap, lat, model, options, results);
         string jobId = submitted.JobId;
@@ -108,19 +108,6 @@ public sealed class SubmitCommand : ICommand
             return 0;
         }
         finally { Console.CancelKeyPress -= onCtrlC; }
-    }
-
-    /// <summary>A radiograph file with its view (metadata written by `slicerreg drr`), or any one-slice image plus a view file/preset.</summary>
-    static ViewImage ReadImage(string path, string? viewArg)
-    {
-        if (viewArg is null) { var r = Radiograph.Read(path); return new ViewImage(r.Image, r.View); }
-        var view = ViewFile.Load(viewArg);
-        var v = VolumeFile.Read(path);
-        if (v.Size != new GridSize(view.Columns, view.Rows, 1) || v.Components != 1)
-            throw new ImageFormatException(path, $"image is {v.Size}×{v.Components}, its view {viewArg} says {view.Columns}×{view.Rows}×1");
-        var pixels = new float[v.ElementCount];
-        for (long n = 0; n < pixels.LongLength; n++) pixels[n] = (float)v.GetElement(n);
-        return new ViewImage(new Image2D(view.Columns, view.Rows, view.ColumnSpacingMm, view.RowSpacingMm, pixels), view);
     }
 
     static string Require(Arguments args, string name) => args.Option(name) ?? throw new UsageException($"--{name} is required");

@@ -1,9 +1,10 @@
-using SlicerReg.Core.Anatomy;
 using System.Diagnostics;
 using System.Globalization;
 using Newtonsoft.Json.Linq;
+using SlicerReg.Core.Anatomy;
 using SlicerReg.Core.Geometry;
 using SlicerReg.Core.Population;
+using SlicerReg.Core;
 using SlicerReg.Engine.Network;
 using static TorchSharp.torch;
 

@@ -181,25 +181,21 @@ public static class WireConvert
         return (view, type);
     }
 
-    /// <summary>Pixels (any voxel type) to a float image; refuses NaN and infinite pixels.</summary>
-    public static Image2D ToImage(byte[] bytes, CoreVoxel type, CalibratedView view, string what)
-    {
-        if (type == CoreVoxel.Float32) return ToImage(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray(), view, what);
-        var data = Array.CreateInstance(type.ClrType(), (long)view.Columns * view.Rows);
-        bytes.AsSpan().CopyTo(SlicerReg.Core.IO.VoxelCodec.ByteView(data));
-        var v = new Volume(ImageGeometry.Axial(new GridSize(view.Columns, view.Rows, 1), new Vec3(1, 1, 1)), type, 1, CoreKind.Scalar, data);
-        var pixels = new float[v.ElementCount];
-        for (long n = 0; n < pixels.LongLength; n++) pixels[n] = (float)v.GetElement(n);
-        return ToImage(pixels, view, what);
-    }
+    /// <summary>The array a radiograph's pixels are received into, of its voxel type (allocated only after <see cref="ValidateImageHeader"/>).</summary>
+    public static Array AllocatePixels(CoreVoxel type, CalibratedView view) => Array.CreateInstance(type.ClrType(), (long)view.Columns * view.Rows);
 
-    /// <summary>Float pixels (the common case: no conversion) to an image; refuses NaN and infinite pixels.</summary>
-    static Image2D ToImage(float[] pixels, CalibratedView view, string what)
+    /// <summary>
+    /// Received pixels as a float image: float32 pixels as they are (no copy: a 256 MiB radiograph is not held twice),
+    /// other types converted. Not checked here: the daemon checks every radiograph with RadiographValidation.
+    /// </summary>
+    public static Image2D ToImage(Array pixels, CoreVoxel type, CalibratedView view)
     {
-        long bad = 0, first = -1;
-        for (long n = 0; n < pixels.LongLength; n++)
-            if (!float.IsFinite(pixels[n])) { bad++; if (first < 0) first = n; }
-        if (bad > 0) throw Bad(what, $"{bad} pixel{(bad > 1 ? "s are" : " is")} NaN or infinite (first at column {first % view.Columns}, row {first / view.Columns})");
-        return new Image2D(view.Columns, view.Rows, view.ColumnSpacingMm, view.RowSpacingMm, pixels);
+        if (pixels is not float[] floats)
+        {
+            var v = new Volume(ImageGeometry.Axial(new GridSize(view.Columns, view.Rows, 1), new Vec3(1, 1, 1)), type, 1, CoreKind.Scalar, pixels);
+            floats = new float[v.ElementCount];
+            for (long n = 0; n < floats.LongLength; n++) floats[n] = (float)v.GetElement(n);
+        }
+        return new Image2D(view.Columns, view.Rows, view.ColumnSpacingMm, view.RowSpacingMm, floats);
     }
 }

@@ -117,10 +117,5 @@ public sealed class CalibratedView : IEquatable<CalibratedView>
     }
 
     public static CalibratedView FromJsonString(string json, string origin = "view")
-    {
-        JObject o;
-        try { o = JObject.Parse(json); }
-        catch (JsonReaderException e) { throw new FormatException($"{origin}: not valid JSON: {e.Message}", e); }
-        return FromJson(o, origin);
-    }
+        => FromJson(ViewJson.Parse(json, origin), origin);
 }

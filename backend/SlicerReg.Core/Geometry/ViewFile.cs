@@ -24,6 +24,7 @@ public static class ViewFile
 
     public static CalibratedView Read(string path)
     {
+        InputFile.RequireRegular(path);
         string text;
         try { text = File.ReadAllText(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new ImageFormatException(path, $"cannot read view file: {e.Message}", e); }
@@ -34,9 +35,7 @@ public static class ViewFile
     /// <summary>Parses any of the three forms; <paramref name="origin"/> names the input in errors (FormatException).</summary>
     public static CalibratedView Parse(string json, string origin = "view")
     {
-        JObject o;
-        try { o = JObject.Parse(json); }
-        catch (JsonReaderException e) { throw new FormatException($"{origin}: not valid JSON: {e.Message}", e); }
+        var o = ViewJson.Parse(json, origin);
         bool canonical = o.ContainsKey("source"), carm = o.ContainsKey("primaryAngle"), matrix = o.ContainsKey("projectionMatrix");
         int forms = (canonical ? 1 : 0) + (carm ? 1 : 0) + (matrix ? 1 : 0);
         if (forms == 0) throw new FormatException($"{origin}: not a view: expected the key \"source\" (canonical), \"primaryAngle\" (C-arm) or \"projectionMatrix\"");

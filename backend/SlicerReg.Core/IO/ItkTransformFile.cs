@@ -41,6 +41,7 @@ public static class ItkTransformFile
     public static Mat4 Read(string path)
     {
         if (!File.Exists(path)) throw new ImageFormatException(path, "transform file not found");
+        InputFile.RequireRegular(path);
         var lines = File.ReadAllLines(path);
         if (lines.Length == 0 || !lines[0].StartsWith("#Insight Transform File", StringComparison.Ordinal)) throw new ImageFormatException(path, $"not an ITK transform file (first line must be \"{Magic}\")");
         string? type = null; double[]? parameters = null; double[] fixedParameters = { 0, 0, 0 };

@@ -65,7 +65,7 @@ public sealed class MetaImageFormat : IVolumeFormat
 
     public Volume Read(string path)
     {
-        using var headerStream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        using var headerStream = InputFile.OpenRead(path);
         var h = MetaImageHeader.Read(headerStream, path);
         ImageFormatException Bad(string problem) => new(path, problem);
 
@@ -139,9 +139,9 @@ public sealed class MetaImageFormat : IVolumeFormat
         if (!local && (dataName.StartsWith("LIST", StringComparison.Ordinal) || dataName.Contains('%')))
             throw Bad($"ElementDataFile '{dataName}' names a list of slice files; only LOCAL or a single data file is supported");
         string dataPath = local ? path : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", dataName);
-        if (!local && !File.Exists(dataPath)) throw Bad($"data file {dataPath} named by ElementDataFile does not exist");
+        if (!local && !File.Exists(dataPath) && !Directory.Exists(dataPath)) throw Bad($"data file {dataPath} named by ElementDataFile does not exist");
 
-        using var externalStream = local ? null : new FileStream(dataPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        using var externalStream = local ? null : InputFile.OpenRead(dataPath, path);
         Stream data = externalStream ?? headerStream;
         string dataLabel = local ? path : $"{path} (data file {dataPath})";
         long start = local ? h.DataOffset : 0;

@@ -38,7 +38,7 @@ public sealed class NiftiFormat : IVolumeFormat
 
     public Volume Read(string path)
     {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        using var file = InputFile.OpenRead(path);
         bool gzip = IsGzip(file);
         using Stream stream = gzip ? new BufferedStream(new GZipStream(file, CompressionMode.Decompress), 1 << 16) : file;
         try

@@ -105,7 +105,7 @@ public sealed class NrrdFormat : IVolumeFormat
 
     public Volume Read(string path)
     {
-        if (!File.Exists(path)) throw new ImageFormatException(path, "file not found");
+        InputFile.RequireRegular(path);
         try { return ReadNrrd(path); }
         catch (Exception e) when (e is (IOException and not ImageFormatException) or UnauthorizedAccessException)
         {
@@ -116,7 +116,7 @@ public sealed class NrrdFormat : IVolumeFormat
     Volume ReadNrrd(string path)
     {
         NrrdHeader h;
-        using (var hs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))
+        using (var hs = InputFile.OpenRead(path))
             h = NrrdHeader.Read(hs, path);
 
         string Require(string field) => h.Get(field) ?? throw new ImageFormatException(path, $"NRRD header lacks the required field '{field}'");
@@ -366,7 +366,8 @@ public sealed class NrrdFormat : IVolumeFormat
                 || Regex.IsMatch(dataFile, @"^\S*%\S*\s+-?\d+\s+-?\d+\s+-?\d+(\s+\d+)?$"))
                 throw new ImageFormatException(path, $"NRRD data split over several files ('data file: {dataFile}') is not supported");
             dataPath = Path.IsPathRooted(dataFile) ? dataFile : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", dataFile);
-            if (!File.Exists(dataPath)) throw new ImageFormatException(path, $"detached data file '{dataFile}' not found (looked for {dataPath})");
+            if (!File.Exists(dataPath) && !Directory.Exists(dataPath)) throw new ImageFormatException(path, $"detached data file '{dataFile}' not found (looked for {dataPath})");
+            InputFile.RequireRegular(dataPath, path);
             offset = 0;
         }
         else
@@ -379,7 +380,7 @@ public sealed class NrrdFormat : IVolumeFormat
         long byteSkip = ParseSkip(h, "byte skip", path, allowMinusOne: true);
         long bytes = elements * type.SizeOf();
 
-        using var fs = new FileStream(dataPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        using var fs = InputFile.OpenRead(dataPath, path);
         fs.Position = offset;
         for (long l = 0; l < lineSkip; l++)
         {

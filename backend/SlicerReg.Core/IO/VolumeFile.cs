@@ -19,7 +19,7 @@ public static class VolumeFile
     public static Volume Read(string path)
     {
         var format = FormatFor(path);
-        if (!File.Exists(path)) throw new ImageFormatException(path, "file not found");
+        InputFile.RequireRegular(path);
         try { return format.Read(path); }
         catch (ImageFormatException) { throw; }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentException or OverflowException or InvalidOperationException or OutOfMemoryException)

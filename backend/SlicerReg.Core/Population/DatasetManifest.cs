@@ -76,6 +76,7 @@ public sealed class DatasetManifest
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"dataset folder {folder} not found");
         string path = Path.Combine(folder, FileName);
         if (!File.Exists(path)) throw new ImageFormatException(path, "dataset manifest not found (is this a folder written by slicerreg simulate?)");
+        InputFile.RequireRegular(path);
         JObject o;
         try { o = JObject.Parse(File.ReadAllText(path)); }
         catch (JsonReaderException e) { throw new ImageFormatException(path, $"not valid JSON: {e.Message}"); }

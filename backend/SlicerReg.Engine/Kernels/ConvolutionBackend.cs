@@ -10,7 +10,8 @@ public sealed record ConvolutionChoice(ConvolutionPath Path, string Reason, IRea
 /// this CPU: oneDNN as shipped if its self-check passes, else oneDNN with channels aligned to its blocks, else oneDNN off.
 /// oneDNN is kept wherever it is right because the native path costs 3–7× the time and up to 4× the memory (issue
 /// "Reliability on every CPU": paper-size inference 41 s → 273 s, 5 → 20 GiB). <see cref="OverrideVariable"/> forces a
-/// path (for benchmarks and diagnosis); the forced path is still checked and the verdict reported.
+/// path (for benchmarks and diagnosis); the forced path is still checked and the verdict reported. A verdict is kept on disk
+/// for the same CPU, libtorch and engine build (<see cref="ConvolutionVerdictCache"/>).
 /// </summary>
 public static class ConvolutionBackend
 {
@@ -19,7 +20,7 @@ public static class ConvolutionBackend
     static readonly object Gate = new();
     static ConvolutionChoice? _choice;
 
-    /// <summary>The choice, made on first use (the self-check takes a fraction of a second).</summary>
+    /// <summary>The choice, made on first use (the self-check takes about a second of CPU; a cached verdict none).</summary>
     public static ConvolutionChoice Choice
     {
         get
@@ -65,20 +66,29 @@ public static class ConvolutionBackend
             return Chosen(path, $"forced by {OverrideVariable}; self-check: {verdict}");
         }
 
-        var asShipped = Check(ConvolutionPath.OneDnn);
-        if (asShipped.Passed) return Chosen(ConvolutionPath.OneDnn, $"oneDNN passed the self-check ({asShipped.WorstRelativeError:g2} worst relative error)");
-        var aligned = Check(ConvolutionPath.OneDnnChannelAligned);
-        if (aligned.Passed)
-            return Chosen(ConvolutionPath.OneDnnChannelAligned,
-                $"oneDNN failed the self-check on this CPU ({asShipped.WorstCase}: {Error(asShipped)}); with channels padded to multiples of {CheckedConvolution.ChannelBlock} it passes");
-        if (LibTorchSwitches.TrySetOneDnn(false))
+        var cached = ConvolutionVerdictCache.TryRead();
+        if (cached is not null && (cached.Path != ConvolutionPath.Native || LibTorchSwitches.TrySetOneDnn(false))) return cached;
+        var fresh = Fresh();
+        ConvolutionVerdictCache.TryWrite(fresh);
+        return fresh;
+
+        ConvolutionChoice Fresh()
         {
-            var native = Check(ConvolutionPath.Native);
-            return Chosen(ConvolutionPath.Native, native.Passed
-                ? $"oneDNN failed the self-check on this CPU, also with aligned channels ({aligned.WorstCase}: {Error(aligned)}); oneDNN is off"
-                : $"no convolution path passed the self-check on this CPU ({native}); results are guarded for non-finite values only");
+            var asShipped = Check(ConvolutionPath.OneDnn);
+            if (asShipped.Passed) return Chosen(ConvolutionPath.OneDnn, $"oneDNN passed the self-check ({asShipped.WorstRelativeError:g2} worst relative error)");
+            var aligned = Check(ConvolutionPath.OneDnnChannelAligned);
+            if (aligned.Passed)
+                return Chosen(ConvolutionPath.OneDnnChannelAligned,
+                    $"oneDNN failed the self-check on this CPU ({asShipped.WorstCase}: {Error(asShipped)}); with channels padded to multiples of {CheckedConvolution.ChannelBlock} it passes");
+            if (LibTorchSwitches.TrySetOneDnn(false))
+            {
+                var native = Check(ConvolutionPath.Native);
+                return Chosen(ConvolutionPath.Native, native.Passed
+                    ? $"oneDNN failed the self-check on this CPU, also with aligned channels ({aligned.WorstCase}: {Error(aligned)}); oneDNN is off"
+                    : $"no convolution path passed the self-check on this CPU ({native}); results are guarded for non-finite values only");
+            }
+            return Chosen(ConvolutionPath.OneDnnChannelAligned, $"oneDNN failed the self-check ({aligned}) and this libtorch cannot turn it off; results are guarded for non-finite values only");
         }
-        return Chosen(ConvolutionPath.OneDnnChannelAligned, $"oneDNN failed the self-check ({aligned}) and this libtorch cannot turn it off; results are guarded for non-finite values only");
     }
 
     static string Error(ConvolutionCheckResult r) => double.IsNaN(r.WorstRelativeError) ? "non-finite output" : $"relative error {r.WorstRelativeError:g2}";

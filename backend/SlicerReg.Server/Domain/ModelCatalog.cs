@@ -76,7 +76,14 @@ public sealed class ModelCatalog : IDisposable
         }
         Engines = loaded;
         Unavailable = listed;
+        DefaultModel = loaded.Values.OfType<NetworkEngine>().FirstOrDefault(e => e.UnavailableReason is null)?.Card.Name;
     }
+
+    /// <summary>
+    /// The model clients preselect (ModelCard.is_default): the first trained model that can run, in the order they were
+    /// found; null when there is none. Never the identity placeholder, which registers nothing.
+    /// </summary>
+    public string? DefaultModel { get; }
 
     /// <summary>A folder `slicerreg train` wrote (network.json, or best/network.json).</summary>
     public static bool IsModelFolder(string folder)

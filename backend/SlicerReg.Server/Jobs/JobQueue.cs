@@ -19,6 +19,7 @@ public sealed class JobQueue : BackgroundService
     readonly DaemonOptions _options;
     readonly ModelCatalog _catalog;
     readonly ILogger<JobQueue> _log;
+    readonly MemoryReclaimer _reclaimer;
     readonly Channel<Job> _waiting;
     readonly ConcurrentDictionary<string, Job> _jobs = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, string> _expired = new(StringComparer.Ordinal);
@@ -27,9 +28,9 @@ public sealed class JobQueue : BackgroundService
     readonly CancellationTokenSource _shutdown = new();
     int _waitingCount;
 
-    public JobQueue(DaemonOptions options, ModelCatalog catalog, ILogger<JobQueue> log, IHostApplicationLifetime lifetime)
+    public JobQueue(DaemonOptions options, ModelCatalog catalog, ILogger<JobQueue> log, IHostApplicationLifetime lifetime, MemoryReclaimer reclaimer)
     {
-        _options = options; _catalog = catalog; _log = log;
+        _options = options; _catalog = catalog; _log = log; _reclaimer = reclaimer;
         lifetime.ApplicationStopping.Register(_shutdown.Cancel);
         // Capacity is enforced by _waitingCount (so the check and the message are ours); the channel itself is unbounded.
         _waiting = Channel.CreateUnbounded<Job>(new UnboundedChannelOptions { SingleReader = false });
@@ -118,6 +119,7 @@ public sealed class JobQueue : BackgroundService
             if (job.State == JobState.Queued && job.ReleaseQueueSlot())
             {
                 Interlocked.Decrement(ref _waitingCount);
+                _reclaimer.Released(Bytes(job.Request));
                 job.Publish(new JobEvent { State = JobState.Cancelled, Error = new JobError { Code = (int)StatusCode.Cancelled, Message = "cancelled by the client while queued" } });
             }
         }
@@ -138,6 +140,7 @@ public sealed class JobQueue : BackgroundService
         if (_jobs.TryRemove(job.Id, out _))
         {
             _expired[job.Id] = why;
+            _reclaimer.Released(job.Results?.InMemoryBytes ?? 0);
             job.Results?.Dispose();
             job.Results = null;
             _log.LogInformation("job {JobId} released: {Why}", job.Id, why);
@@ -237,7 +240,11 @@ public sealed class JobQueue : BackgroundService
             _log.LogError(e, "job {JobId} crashed", job.Id);
             job.Publish(new JobEvent { State = JobState.Failed, Error = new JobError { Code = (int)StatusCode.Internal, Message = $"internal error: {e.GetType().Name}: {e.Message}" } });
         }
+        // The job dropped its radiographs when it finished; what the engine allocated and did not keep is garbage too.
+        finally { _reclaimer.Released(Bytes(request) + (job.Results?.SpilledBytes ?? 0)); }
     }
+
+    static long Bytes(RegistrationRequest? r) => r is null ? 0 : sizeof(float) * (r.Ap.Pixels.LongLength + r.Lat.Pixels.LongLength);
 
     /// <summary>Reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool and reorder events).</summary>
     sealed class SynchronousProgress(Action<RegistrationProgress> report) : IProgress<RegistrationProgress>

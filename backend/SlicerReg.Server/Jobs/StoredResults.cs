@@ -44,6 +44,8 @@ public sealed class StoredResults : IDisposable
 
     public IEnumerable<(string Name, VolumeHeader Header)> Headers => _entries.Select(kv => (kv.Key, kv.Value.Header));
     public int SpilledCount => _entries.Values.Count(e => e.SpillFile != null);
+    public long SpilledBytes => _entries.Values.Where(e => e.SpillFile != null).Sum(e => e.Header.ByteLength);
+    public long InMemoryBytes => _entries.Values.Where(e => e.InMemory != null).Sum(e => e.Header.ByteLength);
 
     public Entry? this[string name] => _entries.GetValueOrDefault(name);
     public IEnumerable<string> Names => _entries.Keys;

@@ -15,6 +15,7 @@ public sealed class ModelsService(ModelCatalog catalog, DaemonOptions options) :
         {
             var card = Card(engine.Card);
             card.Available = engine.UnavailableReason is null;
+            card.IsDefault = engine.Card.Name == catalog.DefaultModel;
             card.UnavailableReason = engine.UnavailableReason ?? "";
             if (engine.Atlas is { } atlas)
             {

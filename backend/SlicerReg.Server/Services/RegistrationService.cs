@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using Google.Protobuf;
 using Grpc.Core;
@@ -10,7 +11,7 @@ using SlicerReg.Server.Jobs;
 namespace SlicerReg.Server.Services;
 
 /// <summary>The Registration gRPC service: a thin adapter from the protocol to <see cref="JobQueue"/> and the engines.</summary>
-public sealed class RegistrationService(JobQueue queue, ModelCatalog catalog, ILogger<RegistrationService> log) : Registration.RegistrationBase
+public sealed class RegistrationService(JobQueue queue, ModelCatalog catalog, MemoryReclaimer reclaimer, ILogger<RegistrationService> log) : Registration.RegistrationBase
 {
     public override async Task<SubmitReply> Submit(IAsyncStreamReader<SubmitRequest> requests, ServerCallContext context)
     {
@@ -18,6 +19,7 @@ public sealed class RegistrationService(JobQueue queue, ModelCatalog catalog, IL
         var upload = new SubmitUpload(catalog);
         string peer = context.Peer;
         JobQueue.QueueSlot? slot = null;
+        bool queued = false;
         try
         {
             while (await requests.MoveNext(ct))
@@ -33,6 +35,7 @@ public sealed class RegistrationService(JobQueue queue, ModelCatalog catalog, IL
             var request = upload.Finish();
             var job = new Job(Guid.NewGuid().ToString("N"), upload.Model, request);
             int ahead = queue.Enqueue(job, slot!);
+            queued = true; // the job holds the radiographs now; JobQueue reports them released when it finishes
             return new SubmitReply { JobId = job.Id, QueuePosition = ahead };
         }
         catch (ProtocolException e)
@@ -45,13 +48,23 @@ public sealed class RegistrationService(JobQueue queue, ModelCatalog catalog, IL
             log.LogWarning("submit from {Peer} refused: {Message}", peer, e.Status.Detail);
             throw;
         }
+        catch (Exception e) when (UnparsableMessage.In(e) is { } unparsable)
+        {
+            var refusal = UnparsableMessage.Refusal("submit", nameof(SubmitRequest), upload.Messages, unparsable);
+            log.LogWarning("submit from {Peer} refused ({Code}): {Message}", peer, refusal.StatusCode, refusal.Status.Detail);
+            throw refusal;
+        }
         catch (Exception e) when (ClientDeparture.Explains(e, ct))
         {
             // The client vanished (or cancelled) mid-upload: drop what arrived; nothing was queued.
             log.LogWarning("submit from {Peer} abandoned mid-upload: {Message}", peer, e.Message);
             throw new RpcException(new Status(StatusCode.Cancelled, "the upload was abandoned by the client"));
         }
-        finally { slot?.Dispose(); } // no-op once the job took the slot over
+        finally
+        {
+            slot?.Dispose(); // no-op once the job took the slot over
+            reclaimer.Released(upload.ChunkBytes + (queued ? 0 : upload.PixelBytes));
+        }
     }
 
     public override async Task Watch(WatchRequest request, IServerStreamWriter<JobEvent> responses, ServerCallContext context)
@@ -96,15 +109,21 @@ public sealed class RegistrationService(JobQueue queue, ModelCatalog catalog, IL
         else
         {
             await using var file = new FileStream(entry.SpillFile!, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, useAsync: true);
-            var buffer = new byte[WireLimits.ChunkBytes];
-            long offset = 0;
-            int n;
-            while ((n = await file.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, ct)) > 0)
+            // One pooled buffer for every chunk: a write has serialised its message into the response stream when it returns,
+            // so the buffer can be refilled without a fresh 1 MiB array per chunk (large-object heap garbage).
+            var buffer = ArrayPool<byte>.Shared.Rent(WireLimits.ChunkBytes);
+            try
             {
-                sha.AppendData(buffer, 0, n);
-                await responses.WriteAsync(new FetchReply { Chunk = new Chunk { Offset = offset, Data = ByteString.CopyFrom(buffer, 0, n) } }, ct);
-                offset += n;
+                long offset = 0;
+                int n;
+                while ((n = await file.ReadAtLeastAsync(buffer.AsMemory(0, WireLimits.ChunkBytes), WireLimits.ChunkBytes, throwOnEndOfStream: false, ct)) > 0)
+                {
+                    sha.AppendData(buffer, 0, n);
+                    await responses.WriteAsync(new FetchReply { Chunk = new Chunk { Offset = offset, Data = UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(0, n)) } }, ct);
+                    offset += n;
+                }
             }
+            finally { ArrayPool<byte>.Shared.Return(buffer); }
         }
         // The trailer carries the hash of what was sent, checked against the hash taken when the result was stored.
         var sent = sha.GetHashAndReset();

@@ -2,6 +2,7 @@ using Grpc.Core;
 using SlicerReg.Client.Protocol;
 using SlicerReg.Core.Geometry;
 using SlicerReg.Core.Imaging;
+using SlicerReg.Core.Xray;
 using SlicerReg.Protocol.V1;
 using SlicerReg.Server.Domain;
 using CalibratedView = SlicerReg.Core.Geometry.CalibratedView;
@@ -23,7 +24,7 @@ sealed class SubmitUpload(ModelCatalog catalog)
     ImageHeader? _imageHeader;
     CalibratedView? _view;
     Core.Imaging.VoxelType _type;
-    byte[]? _bytes;
+    Array? _pixels;
     TransferReceiver? _receiver;
 
     static ProtocolException Bad(string m) => new(StatusCode.InvalidArgument, m);
@@ -31,9 +32,15 @@ sealed class SubmitUpload(ModelCatalog catalog)
     public string Model => _header?.Model ?? "";
     public IRegistrationEngine Engine => _engine!;
     public bool HasHeader => _header != null;
+    /// <summary>Messages accepted so far (an error names the one that broke the stream).</summary>
+    public int Messages { get; private set; }
+    /// <summary>Bytes of chunks received (each a buffer of its own, garbage once copied) and of the pixel arrays allocated.</summary>
+    public long ChunkBytes { get; private set; }
+    public long PixelBytes { get; private set; }
 
     public void Accept(SubmitRequest m)
     {
+        Messages++;
         switch (m.PartCase)
         {
             case SubmitRequest.PartOneofCase.Header:
@@ -47,13 +54,16 @@ sealed class SubmitUpload(ModelCatalog catalog)
                 break;
             case SubmitRequest.PartOneofCase.Chunk:
                 if (_receiver == null) throw Bad("submit: a chunk outside an image transfer (send an ImageHeader first)");
+                ChunkBytes += m.Chunk.Data.Length;
                 _receiver.Add(m.Chunk);
                 break;
             case SubmitRequest.PartOneofCase.End:
                 if (_receiver == null) throw Bad("submit: a transfer end outside an image transfer");
                 _receiver.End(m.End);
-                _images[_role] = (WireConvert.ToImage(_bytes!, _type, _view!, $"{Name(_role)} image"), _view!);
-                _receiver = null; _bytes = null; _imageHeader = null;
+                var image = WireConvert.ToImage(_pixels!, _type, _view!);
+                if (RadiographValidation.PixelProblem(image.Pixels, image.Columns) is { } pixels) throw Bad($"{Name(_role)} image: {pixels}");
+                _images[_role] = (image, _view!);
+                _receiver = null; _pixels = null; _imageHeader = null;
                 break;
             default:
                 throw Bad("submit: an empty message");
@@ -82,9 +92,13 @@ sealed class SubmitUpload(ModelCatalog catalog)
         if (h.Role is not (ViewRole.Ap or ViewRole.Lat)) throw Bad($"submit: image role must be AP or LAT, got {(int)h.Role}");
         if (_images.ContainsKey(h.Role)) throw Bad($"submit: a second {Name(h.Role)} image");
         var (view, type) = WireConvert.ValidateImageHeader(h, $"{Name(h.Role)} image");
+        // RadiographValidation, shared with the CLI and the Slicer bridge: the view before the pixels travel, the pixels at
+        // the transfer's end, the pair at the stream's end.
+        if (RadiographValidation.ViewProblem(view) is { } geometry) throw Bad($"{Name(h.Role)} image: {geometry}");
         _role = h.Role; _imageHeader = h; _view = view; _type = type;
-        _bytes = new byte[h.ByteLength]; // <= WireLimits.MaxImageBytes, checked above
-        _receiver = new TransferReceiver(_bytes, $"{Name(h.Role)} image");
+        _pixels = WireConvert.AllocatePixels(type, view); // <= WireLimits.MaxImageBytes, checked above
+        PixelBytes += h.ByteLength;
+        _receiver = new TransferReceiver(VoxelArrayMemory.Of(_pixels), $"{Name(h.Role)} image");
     }
 
     /// <summary>At the end of the client stream: the complete request, or why it is incomplete.</summary>
@@ -95,6 +109,7 @@ sealed class SubmitUpload(ModelCatalog catalog)
         foreach (var role in new[] { ViewRole.Ap, ViewRole.Lat })
             if (!_images.ContainsKey(role)) throw Bad($"submit: the {Name(role)} image is missing");
         var ap = _images[ViewRole.Ap]; var lat = _images[ViewRole.Lat];
+        if (RadiographValidation.PairProblem(ap.View, lat.View) is { } problem) throw Bad($"AP image and LAT image: {problem}");
         return new RegistrationRequest(ap.Image, ap.View, lat.Image, lat.View,
             new Dictionary<string, string>(_header.Options), new HashSet<string>(_header.Results, StringComparer.Ordinal));
     }

@@ -19,7 +19,7 @@ namespace SlicerReg.Server.Simulation;
 /// Cancellation (the client cancels or vanishes, or the daemon stops) is observed between views: the call ends at once,
 /// the view being rendered finishes in the background and only then gives its <see cref="SimulationGate"/> slot back.
 /// </summary>
-public sealed class SimulationService(SimulationGate gate, IHostApplicationLifetime lifetime, ILogger<SimulationService> log) : Protocol.V1.Simulation.SimulationBase
+public sealed class SimulationService(SimulationGate gate, IHostApplicationLifetime lifetime, MemoryReclaimer reclaimer, ILogger<SimulationService> log) : Protocol.V1.Simulation.SimulationBase
 {
     public override async Task RenderDrr(IAsyncStreamReader<SimulateRequest> requests, IServerStreamWriter<SimulateReply> responses, ServerCallContext context)
     {
@@ -80,6 +80,12 @@ public sealed class SimulationService(SimulationGate gate, IHostApplicationLifet
             log.LogWarning("simulate from {Peer} refused: {Message}", peer, e.Status.Detail);
             throw;
         }
+        catch (Exception e) when (UnparsableMessage.In(e) is { } unparsable)
+        {
+            var refusal = UnparsableMessage.Refusal("simulate", nameof(SimulateRequest), upload.Messages, unparsable);
+            log.LogWarning("simulate from {Peer} refused ({Code}): {Message}", peer, refusal.StatusCode, refusal.Status.Detail);
+            throw refusal;
+        }
         catch (Exception e) when (ClientDeparture.Explains(e, ct))
         {
             bool stopping = lifetime.ApplicationStopping.IsCancellationRequested;
@@ -101,6 +107,8 @@ public sealed class SimulationService(SimulationGate gate, IHostApplicationLifet
                 if (rendering is { IsCompleted: false } r) _ = r.ContinueWith(_ => slot.Dispose(), TaskScheduler.Default);
                 else slot.Dispose();
             }
+            // The CT, its chunks and the rendered images are garbage now (a view still rendering is counted all the same).
+            reclaimer.Released(upload.ChunkBytes + upload.VolumeBytes);
         }
     }
 

@@ -23,9 +23,15 @@ sealed class SimulationUpload
 
     public bool HasHeader => _settings != null;
     public SimulationSettings Settings => _settings!;
+    /// <summary>Messages accepted so far (an error names the one that broke the stream).</summary>
+    public int Messages { get; private set; }
+    /// <summary>Bytes of chunks received (each a buffer of its own, garbage once copied) and of the volumes allocated.</summary>
+    public long ChunkBytes { get; private set; }
+    public long VolumeBytes { get; private set; }
 
     public void Accept(SimulateRequest m)
     {
+        Messages++;
         switch (m.PartCase)
         {
             case SimulateRequest.PartOneofCase.Header:
@@ -39,6 +45,7 @@ sealed class SimulationUpload
                 break;
             case SimulateRequest.PartOneofCase.Chunk:
                 if (_receiver == null) throw Bad("a chunk outside a volume transfer (send a VolumeUpload first)");
+                ChunkBytes += m.Chunk.Data.Length;
                 _receiver.Add(m.Chunk);
                 break;
             case SimulateRequest.PartOneofCase.End:
@@ -67,6 +74,7 @@ sealed class SimulationUpload
             throw new ProtocolException(StatusCode.InvalidArgument, $"{what}: must have an integer voxel type, got {type}");
         _input = u.Input;
         _receiver = new VolumeReceiver(u.Header, what, WireLimits.MaxUploadVolumeBytes);
+        VolumeBytes += u.Header.ByteLength;
     }
 
     /// <summary>NaN or infinite HU would turn whole rays into NaN; refused with the first offending voxel.</summary>

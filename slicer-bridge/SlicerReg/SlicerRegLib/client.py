@@ -1,6 +1,7 @@
 """A client of the SlicerReg daemon (`slicerreg serve`): submit a biplanar pair, watch progress, cancel, fetch results.
 
     client = RegistrationClient.connect("127.0.0.1:50051")          # or "unix:/run/user/1000/slicerreg.sock"
+    client = RegistrationClient.connect("https://gpu-server:50051", token, ca_file="ca.pem")   # a shared daemon serving TLS
     result = client.register(ap_pixels, ap_view, lat_pixels, lat_view, on_progress=print)
     result.volumes["warped_atlas"].voxels                              # [k, j, i], RAS IJK→RAS in .ijk_to_ras
 
@@ -11,11 +12,29 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import validation
 from .protocol import PROTOCOL_PACKAGE, PROTOCOL_REVISION_REQUIRED, stubs
 from .volumes import LPS_FLIP, assemble, chunks, image_header, image_pixels, volume_from_message
 
-START_HINT = ("start the daemon with `slicerreg serve --atlas ATLAS.nrrd` (TCP 127.0.0.1:50051) or "
-              "`slicerreg serve --socket PATH --atlas ATLAS.nrrd`, or press 'Start local daemon' in the SlicerReg module")
+START_HINT = ("start the daemon with `slicerreg serve` (TCP 127.0.0.1:50051, the shipped models of atlas/models) or "
+              "`slicerreg serve --socket PATH`, or press 'Start local daemon' in the SlicerReg module")
+PLACEHOLDER_MODEL = "identity"  # the daemon's placeholder engine: returns the atlas unwarped (tests, `serve --atlas` debugging)
+SERVE_MODEL_HINT = ("start the daemon with the shipped model (`slicerreg serve --models atlas/models`, the default from a "
+                    "source tree) or with a model folder written by `slicerreg train` (`--models FOLDER`)")
+
+
+def default_model(cards):
+    """The model to preselect: the card the daemon marks as default (ModelCard.is_default, protocol revision 3), else
+    the first trained model that can run; None when there is none. Never the placeholder."""
+    runnable = [c for c in cards if c.available and c.name != PLACEHOLDER_MODEL]
+    chosen = next((c for c in runnable if c.is_default), runnable[0] if runnable else None)  # unmarked: a revision-2 daemon
+    return chosen.name if chosen else None
+
+
+def no_trained_model_message(address, cards):
+    names = ", ".join(f"{c.name} ({'available' if c.available else c.unavailable_reason})" for c in cards) or "none"
+    return (f"the daemon at {address} serves no trained model that can run (its models: {names}); '{PLACEHOLDER_MODEL}' is a "
+            f"placeholder that does not register: {SERVE_MODEL_HINT}")
 
 
 class SlicerRegError(RuntimeError):
@@ -60,19 +79,41 @@ class RegistrationResult:
 
 
 def grpc_target(address):
-    """gRPC target of "HOST:PORT", "http://HOST:PORT" or "unix:PATH" (also "unix://PATH")."""
+    """gRPC target of "HOST:PORT", "http://HOST:PORT", "https://HOST:PORT" (TLS: see uses_tls) or "unix:PATH" (also "unix://PATH")."""
     a = address.strip()
     if not a:
-        raise SlicerRegError("the daemon address is empty: give HOST:PORT (e.g. 127.0.0.1:50051) or unix:PATH")
-    if a.startswith("http://"):
-        a = a[len("http://"):]
-    if a.startswith("https://"):
-        raise SlicerRegError(f"{address}: the daemon speaks plain HTTP/2 (no TLS); use HOST:PORT or unix:PATH")
+        raise SlicerRegError("the daemon address is empty: give HOST:PORT (e.g. 127.0.0.1:50051), https://HOST:PORT or unix:PATH")
+    for scheme in ("http://", "https://"):
+        if a.startswith(scheme):
+            a = a[len(scheme):]
     if a.startswith("unix:"):
         return a  # gRPC reads unix:/abs/path, unix:///abs/path and unix:relative/path
     if ":" not in a:
-        raise SlicerRegError(f"{address}: expected HOST:PORT (e.g. 127.0.0.1:50051) or unix:PATH")
+        raise SlicerRegError(f"{address}: expected HOST:PORT (e.g. 127.0.0.1:50051), https://HOST:PORT or unix:PATH")
     return a
+
+
+def uses_tls(address, tls=False, ca_file=None):
+    """Whether the channel speaks TLS: an https:// address, tls=True, or a CA file (a daemon with a private CA's certificate).
+    TLS asked for with an http:// or unix: address is an error, never a silent fall back to plaintext."""
+    a = address.strip()
+    wanted = a.startswith("https://") or bool(tls) or bool(ca_file)
+    if wanted and (a.startswith("http://") or a.startswith("unix:")):
+        raise SlicerRegError(f"{address}: TLS was asked for (a CA file, or tls=True) but this address is not reached over TLS; "
+                             "write https://HOST:PORT for a daemon serving TLS, or leave the CA file empty")
+    return wanted
+
+
+def read_ca_file(ca_file):
+    """The PEM bytes of a CA file, or a SlicerRegError naming it."""
+    try:
+        with open(ca_file, "rb") as f:
+            pem = f.read()
+    except OSError as e:
+        raise SlicerRegError(f"CA file {ca_file}: {e.strerror}") from None
+    if b"-----BEGIN CERTIFICATE-----" not in pem:
+        raise SlicerRegError(f"CA file {ca_file}: no PEM certificate in it (expected \"-----BEGIN CERTIFICATE-----\")")
+    return pem
 
 
 def _state_name(pb, state):
@@ -80,20 +121,29 @@ def _state_name(pb, state):
 
 
 class RegistrationClient:
-    def __init__(self, address, token=None, timeout=30.0):
+    def __init__(self, address, token=None, timeout=30.0, ca_file=None, tls=False):
+        """address: HOST:PORT, https://HOST:PORT (TLS) or unix:PATH; ca_file: the PEM certificate of the CA that signed a
+        TLS daemon's certificate (implies TLS; None: the system's trusted roots); token: sent on every call."""
         import grpc
         self._grpc = grpc
-        self.address, self.timeout = address, timeout
+        self.address, self.timeout, self.ca_file = address, timeout, ca_file
+        self.tls = uses_tls(address, tls, ca_file)
+        target = grpc_target(address)
         self.pb = stubs()
-        self.channel = grpc.insecure_channel(grpc_target(address), options=[("grpc.enable_http_proxy", 0)])
+        options = [("grpc.enable_http_proxy", 0)]
+        if self.tls:
+            roots = read_ca_file(ca_file) if ca_file else None
+            self.channel = grpc.secure_channel(target, grpc.ssl_channel_credentials(root_certificates=roots), options=options)
+        else:
+            self.channel = grpc.insecure_channel(target, options=options)
         self.metadata = [("authorization", f"Bearer {token}")] if token else []
         self.registration = self.pb["registration_pb2_grpc"].RegistrationStub(self.channel)
         self.models_stub = self.pb["models_pb2_grpc"].ModelsStub(self.channel)
 
     @classmethod
-    def connect(cls, address, token=None, timeout=30.0, wait_s=5.0):
+    def connect(cls, address, token=None, timeout=30.0, wait_s=5.0, ca_file=None, tls=False):
         """Opens a channel and checks that the daemon is there and speaks this bridge's protocol (check_daemon)."""
-        client = cls(address, token, timeout)
+        client = cls(address, token, timeout, ca_file, tls)
         try:
             client.check_daemon(wait_s)
         except Exception:
@@ -117,8 +167,14 @@ class RegistrationClient:
         code = e.code() if hasattr(e, "code") else None
         detail = e.details() if hasattr(e, "details") else str(e)
         name = code.name if code is not None else None
-        if code == grpc.StatusCode.UNAVAILABLE:
-            msg = f"cannot reach the SlicerReg daemon at {self.address} ({detail}): {START_HINT}"
+        if code == grpc.StatusCode.UNAVAILABLE and self.tls and any(
+                s in detail for s in ("certificate verify failed", "CERTIFICATE_VERIFY_FAILED", "is not in peer certificate")):
+            trust = (f"checked against the CA file {self.ca_file}" if self.ca_file else
+                     "checked against the system's trusted roots: enter the CA file that signed it (CA file field, ca_file=)")
+            msg = f"the TLS certificate of the daemon at {self.address} does not verify: {self._tls_reason()} ({trust})"
+        elif code == grpc.StatusCode.UNAVAILABLE:
+            tls_hint = "" if self.tls or self.address.strip().startswith("unix:") else "; a daemon serving TLS is reached with https://HOST:PORT"
+            msg = f"cannot reach the SlicerReg daemon at {self.address} ({detail}): {START_HINT}{tls_hint}"
         elif code == grpc.StatusCode.DEADLINE_EXCEEDED:
             msg = f"{what}: the daemon at {self.address} did not answer in time: is it running and reachable? ({START_HINT})"
         elif code == grpc.StatusCode.UNIMPLEMENTED:
@@ -130,6 +186,22 @@ class RegistrationClient:
         else:
             msg = f"{what}: the daemon answered {name}: {detail}"
         return SlicerRegError(msg, name)
+
+    def _tls_reason(self):
+        """Why the daemon's certificate does not verify (gRPC says only "certificate verify failed"): the same check by
+        Python's ssl module, with the same roots and host name, which reports OpenSSL's reason."""
+        import socket
+        import ssl
+        host, _, port = grpc_target(self.address).rpartition(":")
+        host = host.strip("[]")
+        try:
+            context = ssl.create_default_context(cafile=self.ca_file)
+            with socket.create_connection((host, int(port)), timeout=5) as raw, context.wrap_socket(raw, server_hostname=host):
+                return "gRPC's handshake failed, though Python's ssl accepts the certificate"
+        except ssl.SSLCertVerificationError as e:
+            return e.verify_message
+        except (OSError, ValueError) as e:
+            return f"certificate verify failed ({e})"
 
     def _call(self, what, fn, *args, **kwargs):
         try:
@@ -159,12 +231,27 @@ class RegistrationClient:
                            timeout=timeout or self.timeout, wait_for_ready=False)
         return list(reply.models)
 
-    def submit(self, ap, ap_view, lat, lat_view, model="identity", options=None, results=(), client="SlicerRegLib"):
-        """Uploads the pair (pixels [row, column] or [1, row, column], views in RAS); returns (job id, queue position)."""
+    def default_model(self):
+        """The name of the daemon's best trained model (see default_model); SlicerRegError saying how to serve one when
+        the daemon has none."""
+        cards = self.models()
+        name = default_model(cards)
+        if name is None:
+            raise SlicerRegError(no_trained_model_message(self.address, cards), "FAILED_PRECONDITION")
+        return name
+
+    def submit(self, ap, ap_view, lat, lat_view, model=None, options=None, results=(), client="SlicerRegLib"):
+        """Uploads the pair (pixels [row, column] or [1, row, column], views in RAS); returns (job id, queue position).
+        model: a name from models(); None for the daemon's best trained model (default_model)."""
         r = self.pb["registration_pb2"]
         d = self.pb["data_pb2"]
         ap = image_pixels(ap, ap_view, "AP image")
         lat = image_pixels(lat, lat_view, "LAT image")
+        try:  # before anything is sent, with the daemon's words (the same check runs there)
+            validation.check(ap, ap_view, "AP image", lat, lat_view, "LAT image")
+        except validation.InvalidRadiograph as e:
+            raise SlicerRegError(str(e), "INVALID_ARGUMENT") from None
+        model = model or self.default_model()
 
         def messages():
             yield r.SubmitRequest(header=r.SubmitHeader(model=model, options={str(k): str(v) for k, v in (options or {}).items()},
@@ -227,7 +314,7 @@ class RegistrationClient:
             raise self._explain(e, f"fetch {name} of job {job_id}") from None
         return volume_from_message(header, payload)
 
-    def register(self, ap, ap_view, lat, lat_view, model="identity", options=None, results=(), on_progress=None,
+    def register(self, ap, ap_view, lat, lat_view, model=None, options=None, results=(), on_progress=None,
                  cancel_event=None, on_submitted=None, client="SlicerRegLib"):
         """Submit → watch → fetch every result. on_progress(Progress) is called from this thread for each progress event;
         setting cancel_event (a threading.Event) cancels the job on the daemon and raises JobCancelled."""

@@ -32,19 +32,26 @@ def find_slicerreg(hint=None):
 
 
 class LocalDaemon:
-    """`slicerreg serve --socket PATH --atlas ATLAS` as a child process; stop() (or the with-block) ends it with SIGTERM
-    and removes its folder. address is "unix:PATH"."""
+    """`slicerreg serve --socket PATH [--models DIR] [--atlas ATLAS]` as a child process; stop() (or the with-block) ends
+    it with SIGTERM and removes its folder. address is "unix:PATH". Without models the daemon serves its default, the
+    shipped models (atlas/models); an atlas only feeds the identity placeholder (tests, debugging)."""
 
-    def __init__(self, atlas, atlas_labels=None, slicerreg=None, extra_args=(), start_timeout_s=60.0):
-        if not atlas or not os.path.isfile(atlas):
-            raise SlicerRegError(f"atlas {atlas!r}: no such file: the daemon needs the atlas CT (e.g. atlas/paper/femur_atlas.nrrd)")
+    def __init__(self, atlas=None, atlas_labels=None, slicerreg=None, extra_args=(), start_timeout_s=60.0, models=None):
+        if models and not os.path.isdir(models):
+            raise SlicerRegError(f"models folder {models!r}: no such folder (a model folder from `slicerreg train`, or a folder of them)")
+        if atlas and not os.path.isfile(atlas):
+            raise SlicerRegError(f"atlas {atlas!r}: no such file (the CT the identity placeholder returns, e.g. atlas/tiny/femur_atlas.nrrd)")
         if atlas_labels and not os.path.isfile(atlas_labels):
             raise SlicerRegError(f"atlas labels {atlas_labels!r}: no such file")
         command = find_slicerreg(slicerreg)
         self.folder = tempfile.mkdtemp(prefix="slicerreg-local-")
         self.socket = os.path.join(self.folder, "daemon.sock")
         self.log_path = os.path.join(self.folder, "daemon.log")
-        args = command + ["serve", "--socket", self.socket, "--atlas", atlas]
+        args = command + ["serve", "--socket", self.socket]
+        if models:
+            args += ["--models", models]
+        if atlas:
+            args += ["--atlas", atlas]
         if atlas_labels:
             args += ["--atlas-labels", atlas_labels]
         args += list(extra_args)

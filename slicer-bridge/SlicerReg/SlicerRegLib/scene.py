@@ -1,5 +1,5 @@
 """The parts of putting results into a Slicer scene that need no Slicer: grid-transform geometry of a displacement
-field, radiograph placement, and a projection overlay of a label map onto a radiograph."""
+field, the pull-back warp of a point, and a projection overlay of a label map onto a radiograph."""
 import numpy as np
 
 
@@ -37,19 +37,6 @@ def trilinear(voxels, ijk):
                 i, j, k = (hi[0] if di else lo[0]), (hi[1] if dj else lo[1]), (hi[2] if dk else lo[2])
                 out = out + w * voxels[k, j, i]
     return out
-
-
-def project_points(view, points):
-    """(columns, rows) of N×3 RAS points on a view; NaN for points behind the source."""
-    pts = np.asarray(points, dtype=float).reshape(-1, 3)
-    n = view.normal
-    d = pts - view.source
-    denom = d @ n
-    t = np.where(denom < 0, ((view.detector_center - view.source) @ n) / np.where(denom < 0, denom, -1.0), np.nan)
-    hit = view.source + t[:, None] * d - view.detector_center
-    c = hit @ view.column_direction / view.pixel_spacing[0] + (view.columns - 1) / 2
-    r = hit @ view.row_direction / view.pixel_spacing[1] + (view.rows - 1) / 2
-    return c, r
 
 
 def project_label(label, view, samples_per_voxel=2.0):

@@ -10,10 +10,10 @@ class RegistrationTask:
     "failed", "cancelled"), .fraction, .stage, .message at any time; .result (RegistrationResult) once succeeded,
     .error (message) once failed. cancel() asks the daemon to stop the job."""
 
-    def __init__(self, address, token, ap, ap_view, lat, lat_view, model="identity", options=None, results=(),
-                 client="SlicerRegLib task"):
+    def __init__(self, address, token, ap, ap_view, lat, lat_view, model=None, options=None, results=(),
+                 client="SlicerRegLib task", ca_file=None):
         self._args = (ap, ap_view, lat, lat_view, model, options, results)
-        self._address, self._token, self._client_name = address, token, client
+        self._address, self._token, self._client_name, self._ca_file = address, token, client, ca_file
         self._cancel = threading.Event()
         self._lock = threading.Lock()
         self.state, self.fraction, self.stage, self.message = "starting", 0.0, "connect", ""
@@ -46,7 +46,7 @@ class RegistrationTask:
 
     def _run(self):
         try:
-            with RegistrationClient.connect(self._address, self._token) as client:
+            with RegistrationClient.connect(self._address, self._token, ca_file=self._ca_file) as client:
                 if self._cancel.is_set():
                     raise JobCancelled("cancelled before the upload", "CANCELLED")
                 result = client.register(*self._args, on_progress=self._progress, cancel_event=self._cancel,

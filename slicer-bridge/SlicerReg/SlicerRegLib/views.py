@@ -81,16 +81,6 @@ class CalibratedView:
         return (self.detector_center + (c - (self.columns - 1) / 2) * self.pixel_spacing[0] * self.column_direction
                 + (r - (self.rows - 1) / 2) * self.pixel_spacing[1] * self.row_direction)
 
-    def project(self, ras):
-        """(column, row) where the ray from the source through the RAS point meets the detector; None behind the source."""
-        n, d = self.normal, np.asarray(ras, dtype=float) - self.source
-        denom = d @ n
-        if denom >= 0:
-            return None
-        hit = self.source + ((self.detector_center - self.source) @ n / denom) * d - self.detector_center
-        return (hit @ self.column_direction / self.pixel_spacing[0] + (self.columns - 1) / 2,
-                hit @ self.row_direction / self.pixel_spacing[1] + (self.rows - 1) / 2)
-
     def image_ijk_to_ras(self):
         """IJK→RAS (4×4) of the radiograph as a single-slice volume placed in its detector plane (docs/geometry.md §6):
         i along columnDirection·colMm, j along rowDirection·rowMm, k along columnDirection × rowDirection (1 mm), voxel
@@ -200,6 +190,18 @@ def projection_matrix(view):
     m = np.array([sdd / view.pixel_spacing[0] * view.column_direction + c0 * d,
                   sdd / view.pixel_spacing[1] * view.row_direction + r0 * d, d])
     return np.hstack([m, -(m @ view.source)[:, None]])
+
+
+def project_points(view, points):
+    """(column, row) of each RAS point (N×2, or 2 for one point) where the ray from the source through it meets the
+    detector: P·(x, y, z, 1) = w·(c, r, 1). NaN for points at or behind the source (w ≤ 0). The bridge's one pinhole
+    projection; tests/python/test_bridge_geometry.py checks it against the C# ray tracer (`slicerreg drr --mask-out`)."""
+    pts = np.asarray(points, dtype=float)
+    flat = pts.reshape(-1, 3)
+    w = np.hstack([flat, np.ones((len(flat), 1))]) @ projection_matrix(view).T
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cr = np.where(w[:, 2:] > 0, w[:, :2] / w[:, 2:], np.nan)
+    return cr.reshape(pts.shape[:-1] + (2,))
 
 
 def view_from_projection_matrix(p, size, pixel_spacing=None, source_to_detector=None, origin="projection matrix"):

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace SlicerReg.Cli.Commands;
+namespace SlicerReg.Core;
 
 /// <summary>
 /// This process's resident memory from /proc/self/status (Linux): current (VmRSS) and peak (VmHWM). The peak can be reset
@@ -11,6 +11,8 @@ public static class ProcessMemory
 {
     public static double ResidentMiB() => StatusKiB("VmRSS") / 1024.0;
     public static double PeakMiB() => StatusKiB("VmHWM") / 1024.0;
+    /// <summary>VmRSS in bytes; the working set where /proc is not there.</summary>
+    public static long ResidentBytes() => StatusKiB("VmRSS") is var kib && double.IsFinite(kib) ? (long)kib * 1024 : Environment.WorkingSet;
 
     [System.Runtime.InteropServices.DllImport("libc")]
     static extern int malloc_trim(nuint pad);
@@ -23,9 +25,15 @@ public static class ProcessMemory
     public static bool ResetPeak()
     {
         GC.Collect(); GC.WaitForPendingFinalizers();
-        if (OperatingSystem.IsLinux()) try { malloc_trim(0); } catch (EntryPointNotFoundException) { } catch (DllNotFoundException) { }
+        TrimNativeHeap();
         try { File.WriteAllText("/proc/self/clear_refs", "5"); return true; }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+    }
+
+    /// <summary>glibc's malloc_trim: gives the free pages of malloc's arenas (native libraries', gRPC's) back to the system.</summary>
+    public static void TrimNativeHeap()
+    {
+        if (OperatingSystem.IsLinux()) try { malloc_trim(0); } catch (EntryPointNotFoundException) { } catch (DllNotFoundException) { }
     }
 
     /// <summary>MemAvailable of /proc/meminfo in GiB (what can still be allocated without swapping), NaN elsewhere.</summary>
