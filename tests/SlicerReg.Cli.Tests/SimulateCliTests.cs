@@ -5,6 +5,7 @@ using SlicerReg.Core.Imaging;
 using SlicerReg.Core.IO;
 using SlicerReg.Core.Population;
 using SlicerReg.Core.Xray;
+using SlicerReg.Plotting;
 using SlicerReg.Tests.Common;
 
 namespace SlicerReg.Cli.Tests;
@@ -45,7 +46,7 @@ public class SimulateCliTests
             var label = VolumeFile.Read(Path.Combine(dir, (string)s["files"]!["label"]!));
             Assert.That(ct.VoxelType, Is.EqualTo(VoxelType.Int16));
             Assert.That(label.VoxelType, Is.EqualTo(VoxelType.UInt8));
-            Assert.That(ct.Geometry.ApproximatelyEquals(AtlasGrid.Tiny.Geometry, 1e-6), Is.True, "CT on the atlas grid");
+            Assert.That(ct.Geometry.ApproximatelyEquals(NetworkPreset.Tiny.AtlasGrid, 1e-6), Is.True, "CT on the atlas grid");
             Assert.That(label.As<byte>().Distinct().Order(), Is.EqualTo(new byte[] { 0, 1, 2 }));
             var views = s["views"]!.ToList();
             Assert.That(views.Select(v => (string)v["name"]!), Is.EqualTo(new[] { "ap", "lateral" }));
@@ -62,7 +63,7 @@ public class SimulateCliTests
                 var carm = CArmGeometry.FromView(view);
                 Assert.That(carm.PrimaryAngleDeg, Is.EqualTo(primary).Within(1e-9));
                 Assert.That(carm.SecondaryAngleDeg, Is.EqualTo(0).Within(1e-9));
-                Assert.That((carm.Isocenter - AtlasGrid.Centre).Norm, Is.LessThan(1e-9));
+                Assert.That((carm.Isocenter - NetworkPreset.AtlasCentre).Norm, Is.LessThan(1e-9));
                 Assert.That((view.Columns, view.Rows), Is.EqualTo((160, 224)));
                 var drr = Radiograph.Read(Path.Combine(dir, (string)f["drr"]!));
                 var masked = Radiograph.Read(Path.Combine(dir, (string)f["maskedDrr"]!));
@@ -104,7 +105,7 @@ public class SimulateCliTests
     {
         using var tmp = new TempFolder();
         string cts = tmp.File("cts"); Directory.CreateDirectory(cts);
-        var g = AtlasGrid.Standard.Geometry;
+        var g = NetworkPreset.Standard.AtlasGrid;
         // Two phantom scans placed elsewhere in the scanner; "lefty" is mirrored through x = shift.X into a left femur.
         var specs = new[] { (Name: "righty", Seed: 3, Shift: new Vec3(-120, 30, 650), Left: false), (Name: "lefty", Seed: 5, Shift: new Vec3(110, -15, 620), Left: true) };
         foreach (var (name, seed, shift, left) in specs)
@@ -123,8 +124,8 @@ public class SimulateCliTests
             VolumeFile.Write(label, Path.Combine(cts, name + "_label.nii.gz"));
         }
         // A third pair whose label map has no femur: reported with its file, the others still written.
-        VolumeFile.Write(new Volume(AtlasGrid.Tiny.Geometry, VoxelType.Int16), Path.Combine(cts, "empty.nrrd"));
-        VolumeFile.Write(new Volume(AtlasGrid.Tiny.Geometry, VoxelType.UInt8, kind: VolumeKind.LabelMap), Path.Combine(cts, "empty_label.nrrd"));
+        VolumeFile.Write(new Volume(NetworkPreset.Tiny.AtlasGrid, VoxelType.Int16), Path.Combine(cts, "empty.nrrd"));
+        VolumeFile.Write(new Volume(NetworkPreset.Tiny.AtlasGrid, VoxelType.UInt8, kind: VolumeKind.LabelMap), Path.Combine(cts, "empty_label.nrrd"));
 
         string dir = tmp.File("ds");
         var (code, text, err) = SlicerRegProcess.Run("simulate", "--out", dir, "--from-ct", cts, "--seed", "1", "--views", "orthogonal", "--preset", "tiny");
@@ -144,7 +145,7 @@ public class SimulateCliTests
             Assert.That((head - shift).Norm, Is.LessThan(2), $"{name}: head centre found");
             // In the atlas frame both are right femurs matching the phantom rasterised there directly.
             var label = VolumeFile.Read(Path.Combine(dir, (string)s["files"]!["label"]!));
-            var truth = FemurPhantom.Rasterise(FemurParameters.Sample(seed), AtlasGrid.Tiny.Geometry).Label;
+            var truth = FemurPhantom.Rasterise(FemurParameters.Sample(seed), NetworkPreset.Tiny.AtlasGrid).Label;
             var a = label.As<byte>(); var b = truth.As<byte>();
             int both = 0, na = 0, nb = 0;
             for (int n = 0; n < a.Length; n++) { if (a[n] == 1) na++; if (b[n] == 1) nb++; if (a[n] == 1 && b[n] == 1) both++; }

@@ -8,7 +8,7 @@ namespace SlicerReg.Core.Tests;
 /// <summary>Parameter ranges, random subjects, determinism and tissue intensities of the phantom.</summary>
 public class PhantomParameterTests
 {
-    static readonly ImageGeometry Tiny = AtlasGrid.Tiny.Geometry;
+    static readonly ImageGeometry Tiny = NetworkPreset.Tiny.AtlasGrid;
 
     static string Hash(Volume v) => Convert.ToHexString(SHA256.HashData(v.Bytes));
 
@@ -102,7 +102,7 @@ public class PhantomParameterTests
     public void TissuesHaveTheirHounsfieldValues(int seed)
     {
         var p = seed < 0 ? FemurParameters.Mean : FemurParameters.Sample(seed);
-        var g = AtlasGrid.Standard.Geometry;
+        var g = NetworkPreset.Standard.AtlasGrid;
         var img = FemurPhantom.Rasterise(p, g);
         var shape = new FemurShape(p);
         short[] hu = img.Ct.As<short>();

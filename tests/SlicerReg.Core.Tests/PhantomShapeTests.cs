@@ -7,7 +7,7 @@ namespace SlicerReg.Core.Tests;
 /// <summary>Geometry of the rasterised phantom measured from its voxels and compared with its parameters.</summary>
 public class PhantomShapeTests
 {
-    static readonly ImageGeometry Standard = AtlasGrid.Standard.Geometry;
+    static readonly ImageGeometry Standard = NetworkPreset.Standard.AtlasGrid;
 
     /// <summary>RAS centres of all voxels whose mask value satisfies <paramref name="inside"/>.</summary>
     internal static List<Vec3> Points(Volume mask, Func<byte, bool> inside)
@@ -173,11 +173,11 @@ public class PhantomShapeTests
     [Test]
     public void PresetsCoverThePaperBox()
     {
-        Assert.That(AtlasGrid.Paper.Size, Is.EqualTo(new GridSize(192, 128, 192)));
-        Assert.That(AtlasGrid.Paper.Spacing, Is.EqualTo(new Vec3(0.664, 0.664, 1.0)));
-        foreach (var grid in AtlasGrid.Presets)
+        Assert.That(NetworkPreset.Paper.VolumeSize, Is.EqualTo(new GridSize(192, 128, 192)));
+        Assert.That(NetworkPreset.Paper.VolumeSpacingMm, Is.EqualTo(new Vec3(0.664, 0.664, 1.0)));
+        foreach (var grid in NetworkPreset.All)
         {
-            var g = grid.Geometry;
+            var g = grid.AtlasGrid;
             var lo = g.IndexToRas(new Vec3(-0.5, -0.5, -0.5)); var hi = g.IndexToRas(new Vec3(g.Size.I - 0.5, g.Size.J - 0.5, g.Size.K - 0.5));
             Assert.That((hi - lo).X, Is.EqualTo(192 * 0.664).Within(1e-9), grid.Name);
             Assert.That((hi - lo).Y, Is.EqualTo(128 * 0.664).Within(1e-9), grid.Name);
@@ -185,7 +185,7 @@ public class PhantomShapeTests
             Assert.That(hi.Z, Is.EqualTo(40).Within(1e-9), "top of every grid 40 mm above the head centre");
             Assert.That(g.Direction.ApproximatelyEquals(Mat3.Identity, 0), Is.True);
         }
-        Assert.That(AtlasGrid.Parse("Standard"), Is.SameAs(AtlasGrid.Standard));
-        Assert.Throws<ArgumentException>(() => AtlasGrid.Parse("huge"));
+        Assert.That(NetworkPreset.Named("Standard"), Is.SameAs(NetworkPreset.Standard));
+        Assert.Throws<ArgumentException>(() => NetworkPreset.Named("huge"));
     }
 }

@@ -11,18 +11,18 @@ public class PopulationDatasetTests
     [Test]
     public void GridBoxFitsTheDetectorOverTheWholeGeneralisedRange()
     {
-        foreach (var grid in AtlasGrid.Presets)
+        foreach (var grid in NetworkPreset.All)
             foreach (double primary in new[] { -30.0, -15, 0, 15, 30, 60, 75, 90, 105, 120 })
                 Assert.That(DatasetViews.BoxFits(grid, DatasetViews.CArm(primary).ToView()), Is.True, $"{grid.Name} at primary {primary}°");
         // The check can fail: the paper detector at 1.0 mm pixels (ViewPresets) is too small for the box at 30° oblique.
-        Assert.That(DatasetViews.BoxFits(AtlasGrid.Paper, (DatasetViews.CArm(30) with { ColumnSpacingMm = 1.0, RowSpacingMm = 1.0 }).ToView()), Is.False);
+        Assert.That(DatasetViews.BoxFits(NetworkPreset.Paper, (DatasetViews.CArm(30) with { ColumnSpacingMm = 1.0, RowSpacingMm = 1.0 }).ToView()), Is.False);
     }
 
     [Test]
     public void FemurMaskStaysOffTheDetectorEdgesExceptTheBottomRow()
     {
         // The femur, not just the box, must lie on the detector: the projected mask may touch only the bottom rows (the shaft).
-        var s = SubjectGenerator.Generate(2, new SubjectOptions { Grid = AtlasGrid.Tiny });
+        var s = SubjectGenerator.Generate(2, new SubjectOptions { Preset = NetworkPreset.Tiny });
         foreach (var v in DatasetViews.Draw(ViewMode.Generalised, new Random(3)).Concat(DatasetViews.Draw(ViewMode.Orthogonal, new Random(0))))
         {
             var m = LabelProjector.Project(s.Images.Label, v.View, 1);

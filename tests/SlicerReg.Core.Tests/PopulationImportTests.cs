@@ -14,7 +14,7 @@ public class PopulationImportTests
     /// <summary>A phantom CT + label (standard grid) moved by <paramref name="shift"/> in RAS, optionally mirrored into a left femur.</summary>
     static PhantomImages Scan(FemurParameters p, Vec3 shift, bool left)
     {
-        var g = AtlasGrid.Standard.Geometry;
+        var g = NetworkPreset.Standard.AtlasGrid;
         var moved = new ImageGeometry(g.Size, g.Spacing, g.Origin + shift, g.Direction);
         var images = FemurPhantom.Rasterise(p, moved, x => x - shift);
         if (!left) return images;
@@ -53,10 +53,10 @@ public class PopulationImportTests
         var pairs = CtImport.FindPairs(tmp.Path);
         Assert.That(pairs, Has.Count.EqualTo(1));
         Assert.That(pairs[0].Name, Is.EqualTo("hip"));
-        var imported = CtImport.Import(pairs[0], AtlasGrid.Standard);
+        var imported = CtImport.Import(pairs[0], NetworkPreset.Standard);
         Assert.That(imported.Side, Is.EqualTo(left ? FemurSide.Left : FemurSide.Right));
         // Reference: the same anatomy rasterised directly in the atlas frame (always a right femur).
-        var truth = FemurPhantom.Rasterise(p, AtlasGrid.Standard.Geometry);
+        var truth = FemurPhantom.Rasterise(p, NetworkPreset.Standard.AtlasGrid);
         Assert.That(Dice(imported.Images.Label, truth.Label, 1), Is.GreaterThan(0.95), "femur label after import");
         var a = imported.Images.Ct.As<short>(); var b = truth.Ct.As<short>();
         double meanAbs = Enumerable.Range(0, a.Length).Average(n => Math.Abs(a[n] - b[n]));
@@ -67,13 +67,13 @@ public class PopulationImportTests
     public void PairingErrorsNameTheFile()
     {
         using var tmp = new TempFolder();
-        var v = new Volume(AtlasGrid.Tiny.Geometry, VoxelType.UInt8, kind: VolumeKind.LabelMap);
+        var v = new Volume(NetworkPreset.Tiny.AtlasGrid, VoxelType.UInt8, kind: VolumeKind.LabelMap);
         VolumeFile.Write(v, tmp.File("lonely_label.nrrd"));
         var e = Assert.Throws<ImageFormatException>(() => CtImport.FindPairs(tmp.Path))!;
         Assert.That(e.Message, Does.Contain("lonely_label.nrrd").And.Contain("without its CT"));
-        VolumeFile.Write(new Volume(AtlasGrid.Tiny.Geometry, VoxelType.Int16), tmp.File("lonely.mha"));
+        VolumeFile.Write(new Volume(NetworkPreset.Tiny.AtlasGrid, VoxelType.Int16), tmp.File("lonely.mha"));
         var pair = CtImport.FindPairs(tmp.Path).Single();
-        var e2 = Assert.Throws<ImageFormatException>(() => CtImport.Import(pair, AtlasGrid.Tiny))!;
+        var e2 = Assert.Throws<ImageFormatException>(() => CtImport.Import(pair, NetworkPreset.Tiny))!;
         Assert.That(e2.Message, Does.Contain("lonely_label.nrrd").And.Contain("no femur voxels"));
     }
 }

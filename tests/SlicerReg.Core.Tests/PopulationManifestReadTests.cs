@@ -12,7 +12,7 @@ public class PopulationManifestReadTests
     static string Simulate(TempFolder tmp)
     {
         string dir = tmp.File("ds");
-        DatasetSimulator.Run(new DatasetOptions { OutputFolder = dir, Count = 2, Seed = 3, Subjects = new SubjectOptions { Grid = AtlasGrid.Tiny }, SplitFractions = new[] { 0.5, 0.5, 0.0 } });
+        DatasetSimulator.Run(new DatasetOptions { OutputFolder = dir, Count = 2, Seed = 3, Subjects = new SubjectOptions { Preset = NetworkPreset.Tiny }, SplitFractions = new[] { 0.5, 0.5, 0.0 } });
         return dir;
     }
 

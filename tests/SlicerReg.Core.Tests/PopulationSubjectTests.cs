@@ -9,8 +9,8 @@ namespace SlicerReg.Core.Tests;
 /// <summary>Random subjects: determinism, one connected femur inside the grid, anatomy and pose measured back from labels.</summary>
 public class PopulationSubjectTests
 {
-    static readonly SubjectOptions Tiny = new() { Grid = AtlasGrid.Tiny };
-    static readonly SubjectOptions Standard = new() { Grid = AtlasGrid.Standard };
+    static readonly SubjectOptions Tiny = new() { Preset = NetworkPreset.Tiny };
+    static readonly SubjectOptions Standard = new() { Preset = NetworkPreset.Standard };
 
     [Test]
     public void SameSeedSameBytesDifferentSeedDifferentBytes()
@@ -29,16 +29,16 @@ public class PopulationSubjectTests
         // The left femur is rasterised on the reflected grid and mirrored back: for the (symmetric-free) phantom this must
         // reproduce the right subject; a wrong flip or grid would move the femur by 24 mm (the grid centre is at x = 12).
         var p = FemurParameters.Sample(4); var pose = new PoseVariation(6, -4, 8);
-        var d = SubjectGenerator.Deformation(AtlasGrid.Tiny, 3, 77);
-        var right = SubjectGenerator.Rasterise(p, pose, d, FemurSide.Right, AtlasGrid.Tiny);
-        var left = SubjectGenerator.Rasterise(p, pose, d, FemurSide.Left, AtlasGrid.Tiny);
+        var d = SubjectGenerator.Deformation(NetworkPreset.Tiny, 3, 77);
+        var right = SubjectGenerator.Rasterise(p, pose, d, FemurSide.Right, NetworkPreset.Tiny);
+        var left = SubjectGenerator.Rasterise(p, pose, d, FemurSide.Left, NetworkPreset.Tiny);
         Assert.That(left.Label.Geometry.ApproximatelyEquals(right.Label.Geometry, 1e-9), Is.True);
         var l = left.Ct.As<short>(); var r = right.Ct.As<short>();
         int differ = Enumerable.Range(0, l.Length).Count(n => Math.Abs(l[n] - r[n]) > 1);
         Assert.That(differ, Is.LessThanOrEqualTo(l.Length / 10000), "CT voxels differing by more than 1 HU (rounding of the reflected grid only)");
         Assert.That(Dice(left.Label, right.Label, 1), Is.GreaterThan(0.999));
         // And the un-mirrored left femur really is on the other side: its head is medial of the shaft toward +x.
-        var raw = FemurPhantom.Rasterise(p, FemurMirror.MirrorGeometry(AtlasGrid.Tiny.Geometry), x => FemurMirror.Reflection * x).Label;
+        var raw = FemurPhantom.Rasterise(p, FemurMirror.MirrorGeometry(NetworkPreset.Tiny.AtlasGrid), x => FemurMirror.Reflection * x).Label;
         var head = FemoralHead.Locate(raw, 1, "left");
         Assert.That(FemoralHead.DetectSide(raw, 1, head.Centre, "left"), Is.EqualTo(FemurSide.Left));
     }
@@ -55,8 +55,8 @@ public class PopulationSubjectTests
         foreach (var options in new[] { Tiny, Standard with { DeformationAmplitudeMm = 5 } })
         {
             var s = SubjectGenerator.Generate(seed, options);
-            Assert.That(Components26(s.Images.Label, FemurPhantom.FemurLabel), Is.EqualTo(1), $"{options.Grid.Name} seed {seed}: femur components");
-            Assert.That(FacesTouched(s.Images.Label, FemurPhantom.FemurLabel), Is.EquivalentTo(new[] { "k-" }), $"{options.Grid.Name} seed {seed}: faces");
+            Assert.That(Components26(s.Images.Label, FemurPhantom.FemurLabel), Is.EqualTo(1), $"{options.Preset.Name} seed {seed}: femur components");
+            Assert.That(FacesTouched(s.Images.Label, FemurPhantom.FemurLabel), Is.EquivalentTo(new[] { "k-" }), $"{options.Preset.Name} seed {seed}: faces");
         }
     }
 
@@ -71,7 +71,7 @@ public class PopulationSubjectTests
         // about half a voxel inside the surface, hence + h/2).
         var est = FemoralHead.Locate(label, 1, "subject");
         var (centre, radius) = FitHeadSphere(label, est.Centre, est.RadiusMm + 1);
-        double h = (AtlasGrid.Standard.Spacing.X + AtlasGrid.Standard.Spacing.Y + AtlasGrid.Standard.Spacing.Z) / 3;
+        double h = (NetworkPreset.Standard.VolumeSpacingMm.X + NetworkPreset.Standard.VolumeSpacingMm.Y + NetworkPreset.Standard.VolumeSpacingMm.Z) / 3;
         double diameter = 2 * radius + h;
         var spec = FemurParameters.Spec(FemurParameter.HeadDiameter);
         Assert.That(diameter, Is.InRange(spec.Min - 1, spec.Max + 1), "head diameter within the parameter range (± 1 mm measurement)");

@@ -100,6 +100,28 @@ public class ViewsTests
     }
 
     [Test]
+    public void CalibratedView_EqualsByValue_ToleranceZero()
+    {
+        var view = Arm(37, 10, null, 4, -6).ToView();
+        var same = CalibratedView.FromJsonString(view.ToJsonString());
+        Assert.That(same, Is.Not.SameAs(view));
+        Assert.That(same == view && same.Equals(view) && same.GetHashCode() == view.GetHashCode(), Is.True, "a view read back from its canonical JSON");
+        Assert.That(new HashSet<CalibratedView> { view, same }, Has.Count.EqualTo(1));
+        // One ulp off in any single field is another view.
+        static double Ulp(double x) => Math.BitIncrement(x);
+        var v = view;
+        var others = new[]
+        {
+            new CalibratedView(v.Source with { X = Ulp(v.Source.X) }, v.DetectorCenter, v.ColumnDirection, v.RowDirection, v.ColumnSpacingMm, v.RowSpacingMm, v.Columns, v.Rows),
+            new CalibratedView(v.Source, v.DetectorCenter with { Z = Ulp(v.DetectorCenter.Z) }, v.ColumnDirection, v.RowDirection, v.ColumnSpacingMm, v.RowSpacingMm, v.Columns, v.Rows),
+            new CalibratedView(v.Source, v.DetectorCenter, v.ColumnDirection, v.RowDirection, v.ColumnSpacingMm, Ulp(v.RowSpacingMm), v.Columns, v.Rows),
+            new CalibratedView(v.Source, v.DetectorCenter, v.ColumnDirection, v.RowDirection, v.ColumnSpacingMm, v.RowSpacingMm, v.Columns + 1, v.Rows),
+        };
+        foreach (var other in others) Assert.That(other == view || other.Equals(view), Is.False, other.ToJsonString());
+        Assert.That(view.Equals((object)"view") || view.Equals(null), Is.False);
+    }
+
+    [Test]
     public void ProjectionMatrix_RejectsInconsistentSpacing()
     {
         var view = Arm(10, 0).ToView();

@@ -42,7 +42,7 @@ public class InferenceTests
     [Test]
     public void VolumesBecomeMaskedAttenuationRelativeToWater()
     {
-        var grid = AtlasGrid.Tiny.Geometry;
+        var grid = NetworkPreset.Tiny.AtlasGrid;
         var ct = new Volume(grid, VoxelType.Int16); var label = new Volume(grid, VoxelType.UInt8, 1, VolumeKind.LabelMap);
         ct[0, 0, 0] = 1000; label[0, 0, 0] = 1;   // bone in the femur: 2
         ct[1, 0, 0] = -1000; label[1, 0, 0] = 1;  // air in the femur: 0
@@ -61,20 +61,20 @@ public class InferenceTests
         var manifest = DatasetManifest.Read(Data);
         var s = manifest.Subjects[0];
         var atlas = VolumeFile.Read(TrainingTestData.Atlas.Ct);
-        foreach (var input in new[] { NetworkInputs.Masked, NetworkInputs.Unmasked })
+        foreach (var input in new[] { NetworkConfig.Masked, NetworkConfig.Unmasked })
         {
             using var subjects = new DatasetSubjects(manifest, NetworkPreset.Tiny, input, atlas.Geometry);
             var t = subjects.Get(s, out _);
             // What the Registrar does with the files `register` is given (and what `evaluate` picks for this input).
-            var file = manifest.PathOf(input == NetworkInputs.Masked ? s.Views[0].MaskedDrr : s.Views[0].Drr);
+            var file = manifest.PathOf(input == NetworkConfig.Masked ? s.Views[0].MaskedDrr : s.Views[0].Drr);
             var r = NetworkInputs.ToNetworkDetector(Radiograph.Read(file), NetworkPreset.Tiny);
             using var expected = NetworkInputs.Image(r.Image);
             Assert.That((t.Ap - expected).abs().max().item<float>(), Is.EqualTo(0f), $"{input}: AP tensor");
             Assert.That(t.Views.Ap.ToJsonString(), Is.EqualTo(r.View.ToJsonString()), $"{input}: AP view");
         }
-        using var both = new DatasetSubjects(manifest, NetworkPreset.Tiny, NetworkInputs.Masked, atlas.Geometry);
+        using var both = new DatasetSubjects(manifest, NetworkPreset.Tiny, NetworkConfig.Masked, atlas.Geometry);
         var a = both.Get(manifest.Subjects[0], out _); var b = both.Get(manifest.Subjects[1], out _);
-        Assert.That(a.Views, Is.SameAs(b.Views), "equal calibrations share one ViewPair (no projection rebuild per step)");
+        Assert.That(a.Views, Is.EqualTo(b.Views), "equal calibrations give equal view pairs (the network keeps its projection layers)");
     }
 
     /// <summary>An untrained network (affine head ≈ identity, velocity ≈ 0) saved with the tiny atlas as a model folder.</summary>
@@ -83,7 +83,7 @@ public class InferenceTests
         string folder = TrainingTestData.NewFolder("untrained");
         Directory.CreateDirectory(folder);
         var ct = VolumeFile.Read(TrainingTestData.Atlas.Ct); var label = VolumeFile.Read(TrainingTestData.Atlas.Label);
-        using var net = new RegistrationNetwork(NetworkConfig.For(NetworkPreset.Tiny), ct.Geometry, NetworkBenchmark.OrthogonalViews(NetworkPreset.Tiny, AtlasGrid.Centre));
+        using var net = new RegistrationNetwork(NetworkConfig.For(NetworkPreset.Tiny), ct.Geometry, ViewPair.Orthogonal(NetworkPreset.Tiny, NetworkPreset.AtlasCentre));
         net.Save(folder);
         ModelFolder.WriteAtlas(folder, ct, label);
         return folder;
@@ -152,7 +152,7 @@ public class InferenceTests
         var grid = atlas.Geometry;
         double a = 8 * Math.PI / 180;
         var rot = new Mat3(new[] { Math.Cos(a), -Math.Sin(a), 0, Math.Sin(a), Math.Cos(a), 0, 0, 0, 1 }) * Mat3.Diagonal(1.05, 1.05, 1.05);
-        var centre = AtlasGrid.Centre;
+        var centre = NetworkPreset.AtlasCentre;
         var t = new Mat4(rot, centre - rot * centre + new Vec3(6, -4, 9)); // RAS pull-back: patient point → atlas point
         string tfm = Path.Combine(dir, "affine.tfm"), input = Path.Combine(dir, "atlas.nrrd"), output = Path.Combine(dir, "warped.nrrd");
         ItkTransformFile.Write(tfm, t);

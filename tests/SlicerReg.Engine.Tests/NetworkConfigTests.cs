@@ -1,4 +1,5 @@
 using Newtonsoft.Json.Linq;
+using SlicerReg.Core.Anatomy;
 using SlicerReg.Core.IO;
 using SlicerReg.Engine.Network;
 using SlicerReg.Tests.Common;

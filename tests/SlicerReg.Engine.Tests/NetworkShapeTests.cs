@@ -1,3 +1,4 @@
+using SlicerReg.Core.Anatomy;
 using SlicerReg.Core.Geometry;
 using SlicerReg.Engine.Network;
 using static SlicerReg.Engine.Tests.NetworkTestScenes;
@@ -12,6 +13,21 @@ public class NetworkShapeTests
 
     static long[] S(params long[] s) => s;
     static long[] VolumeShape(NetworkPreset p, long b, long c) => S(b, c, p.VolumeSize.K, p.VolumeSize.J, p.VolumeSize.I);
+
+    [Test]
+    public void AViewPairEqualByValueKeepsTheProjectionLayers()
+    {
+        var preset = NetworkPreset.Tiny;
+        var views = Views(preset);
+        using var net = new RegistrationNetwork(NetworkConfig.For(preset), Grid(preset), views);
+        var layers = net.Geometry;
+        static CalibratedView Copy(CalibratedView v) => CalibratedView.FromJsonString(v.ToJsonString());
+        net.Views = new ViewPair(Copy(views.Ap), Copy(views.Lateral));
+        Assert.That(net.Geometry, Is.SameAs(layers), "the same calibration in new objects: no rebuild");
+        net.Views = Views(preset, 80);
+        Assert.That(net.Geometry, Is.Not.SameAs(layers), "another calibration rebuilds the layers");
+        Assert.That(net.Views, Is.EqualTo(Views(preset, 80)));
+    }
 
     [TestCase("tiny", 2)]
     [TestCase("standard", 1)]

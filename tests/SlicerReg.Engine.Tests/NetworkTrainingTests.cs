@@ -1,3 +1,4 @@
+using SlicerReg.Core.Anatomy;
 using SlicerReg.Core.Geometry;
 using SlicerReg.Engine.Network;
 using static SlicerReg.Engine.Tests.NetworkTestScenes;

@@ -1,3 +1,4 @@
+using SlicerReg.Core.Anatomy;
 using SlicerReg.Core.Population;
 using SlicerReg.Engine.Inference;
 using SlicerReg.Engine.Network;
@@ -23,7 +24,7 @@ public class TrainingCheckpointTests
     static double WeightDifference(string a, string b)
     {
         var grid = NetworkPreset.Tiny.CentredGrid();
-        var views = NetworkBenchmark.OrthogonalViews(NetworkPreset.Tiny, Core.Geometry.Vec3.Zero);
+        var views = ViewPair.Orthogonal(NetworkPreset.Tiny, Core.Geometry.Vec3.Zero);
         using var x = RegistrationNetwork.Load(a, grid, views);
         using var y = RegistrationNetwork.Load(b, grid, views);
         var sx = x.state_dict(); var sy = y.state_dict();
@@ -52,7 +53,7 @@ public class TrainingCheckpointTests
                                   "best/network.json", "best/weights.dat", "best/training.json", "best/atlas.nrrd", "best/atlas_label.nrrd" })
             Assert.That(File.Exists(Path.Combine(model, f)), $"{f} written");
         var config = NetworkConfig.Load(Path.Combine(model, "network.json"));
-        Assert.That((config.Preset, config.Input, config.Seed), Is.EqualTo(("tiny", NetworkInputs.Masked, 5L)));
+        Assert.That((config.Preset, config.Input, config.Seed), Is.EqualTo(("tiny", NetworkConfig.Masked, 5L)));
         var read = TrainingState.Read(Path.Combine(model, "training.json"));
         Assert.That((read.EpochsDone, read.Step, read.StepInEpoch, read.LearningRate), Is.EqualTo((2, 4L, 0, 1e-3)));
         Assert.That(read.History.Select(h => h.Epoch), Is.EqualTo(new[] { 0, 1 }));
@@ -115,7 +116,7 @@ public class TrainingCheckpointTests
         string data = TrainingTestData.Dataset(3, 12, new[] { 0.67, 0.33, 0.0 }, ViewMode.Generalised);
         var manifest = DatasetManifest.Read(data);
         var atlas = Core.IO.VolumeFile.Read(TrainingTestData.Atlas.Ct);
-        using var subjects = new DatasetSubjects(manifest, NetworkPreset.Tiny, NetworkInputs.Masked, atlas.Geometry);
+        using var subjects = new DatasetSubjects(manifest, NetworkPreset.Tiny, NetworkConfig.Masked, atlas.Geometry);
         var pairs = manifest.Subjects.Select(s => subjects.Get(s, out _).Views).ToList();
         Assert.That(pairs.Distinct().Count(), Is.EqualTo(3), "each generalised subject has its own view pair");
         var state = Trainer.Run(Options(TrainingTestData.NewFolder("generalised"), 1) with { DataFolder = data });

@@ -1,3 +1,4 @@
+using SlicerReg.Core.Anatomy;
 using System.Diagnostics;
 using SlicerReg.Core.Evaluation;
 using SlicerReg.Core.IO;
@@ -35,7 +36,7 @@ public class TrainingLearningTests
         {
             DataFolder = data, ModelFolder = model, AtlasCt = atlasCt, AtlasLabel = atlasLabel, Preset = "tiny",
             Epochs = Epochs, LearningRate = Lr, Seed = 7,
-            Network = Network.NetworkConfig.For(Network.NetworkPreset.Tiny) with { NccWindow = NccWindow },
+            Network = Network.NetworkConfig.For(NetworkPreset.Tiny) with { NccWindow = NccWindow },
         }, p => { if (p.ValidationDice is { } d) TestContext.Out.WriteLine($"epoch {p.Epoch}: mean train loss {p.Loss:F4}, validation Dice {d:F4} ({p.Elapsed.TotalSeconds:F0} s)"); });
         double train = clock.Elapsed.TotalSeconds;
         foreach (var h in state.History) TestContext.Out.WriteLine($"epoch {h.Epoch}: loss {h.TrainLoss:F5}, validation Dice affine {h.ValidationDiceAffine:F4}, full {h.ValidationDice:F4}, {h.Seconds:F0} s");

@@ -20,7 +20,7 @@ internal static class TrainingTestData
             DatasetSimulator.Run(new DatasetOptions
             {
                 OutputFolder = dir, Count = count, Seed = seed, Views = views, SplitFractions = split,
-                Subjects = new SubjectOptions { Grid = AtlasGrid.Tiny },
+                Subjects = new SubjectOptions { Preset = NetworkPreset.Tiny },
             });
             Made[key] = dir;
             return dir;

@@ -40,7 +40,7 @@ public class NetworkEngineTests
         var ct = VolumeFile.Read(ctPath); var label = VolumeFile.Read(labelPath);
         // Initial weights 10⁴ × larger than the defaults (10⁻⁵): T and Ψ are then far from identity (checked below).
         var config = NetworkConfig.For(NetworkPreset.Tiny) with { Seed = 7, AffineInitStd = 0.05, FlowInitStd = 0.05 };
-        using (var net = new RegistrationNetwork(config, ct.Geometry, NetworkBenchmark.OrthogonalViews(NetworkPreset.Tiny, AtlasGrid.Centre)))
+        using (var net = new RegistrationNetwork(config, ct.Geometry, ViewPair.Orthogonal(NetworkPreset.Tiny, NetworkPreset.AtlasCentre)))
         {
             string own = Path.Combine(_models, "tiny-untrained");      // carries its atlas, as `slicerreg train` writes a model
             net.Save(own);

@@ -27,7 +27,7 @@ public class NonFiniteModelTests
         var (ctPath, labelPath) = ShippedAtlas.Find(NetworkPreset.Tiny.Name);
         var ct = VolumeFile.Read(ctPath);
         string model = Path.Combine(models, "nan-weights");
-        using (var net = new RegistrationNetwork(NetworkConfig.For(NetworkPreset.Tiny), ct.Geometry, NetworkBenchmark.OrthogonalViews(NetworkPreset.Tiny, AtlasGrid.Centre)))
+        using (var net = new RegistrationNetwork(NetworkConfig.For(NetworkPreset.Tiny), ct.Geometry, ViewPair.Orthogonal(NetworkPreset.Tiny, NetworkPreset.AtlasCentre)))
         {
             var (_, bias) = net.named_parameters().Last(p => p.name.StartsWith("local.", StringComparison.Ordinal) && p.name.EndsWith("bias", StringComparison.Ordinal));
             using (no_grad()) bias[0] = float.NaN;

@@ -29,7 +29,7 @@ public sealed class TrainedModelFolderTests
         _folder = new TempFolder();
         string models = _folder.File("models"), model = Path.Combine(models, "tiny-untrained");
         Directory.CreateDirectory(Path.Combine(models, "not-a-model"));
-        var m = DatasetSimulator.Run(new DatasetOptions { OutputFolder = _folder.File("ds"), Count = 2, Seed = 5, Subjects = new SubjectOptions { Grid = AtlasGrid.Tiny }, SplitFractions = new[] { 0.5, 0.5, 0 } });
+        var m = DatasetSimulator.Run(new DatasetOptions { OutputFolder = _folder.File("ds"), Count = 2, Seed = 5, Subjects = new SubjectOptions { Preset = NetworkPreset.Tiny }, SplitFractions = new[] { 0.5, 0.5, 0 } });
         var (code, _, err) = ExternalTool.Run("dotnet", new[] { DaemonProcess.CliDll, "train", "--data", _folder.File("ds"), "--preset", "tiny", "--out", model, "--lr", "1e-12" }, timeoutMs: 300_000);
         Assert.That(code, Is.EqualTo(0), err);
         _ap = Radiograph.Read(Path.Combine(_folder.File("ds"), m.Subjects[0].Views[0].MaskedDrr));

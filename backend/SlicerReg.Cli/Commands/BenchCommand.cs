@@ -1,9 +1,10 @@
-using SlicerReg.Core;
 using System.Diagnostics;
 using System.Globalization;
-using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
+using Newtonsoft.Json;
+using SlicerReg.Core.Anatomy;
 using SlicerReg.Core.IO;
+using SlicerReg.Core;
 
 namespace SlicerReg.Cli.Commands;
 
@@ -21,7 +22,7 @@ public readonly record struct Timing(double WallMs, double CpuMs);
 public sealed record BenchmarkContext(int Runs, string ScratchFolder, bool UsePlastimatch, TextWriter Log)
 {
     /// <summary>Network presets the inference and train sections time (--presets; default all, smallest first).</summary>
-    public IReadOnlyList<Engine.Network.NetworkPreset> Presets { get; init; } = new[] { Engine.Network.NetworkPreset.Tiny, Engine.Network.NetworkPreset.Standard, Engine.Network.NetworkPreset.Paper };
+    public IReadOnlyList<NetworkPreset> Presets { get; init; } = new[] { NetworkPreset.Tiny, NetworkPreset.Standard, NetworkPreset.Paper };
 }
 
 /// <summary>
@@ -105,7 +106,7 @@ public sealed class BenchCommand : ICommand
         if (runsText != null && (!int.TryParse(runsText, out runs) || runs < 1 || runs > 1000)) throw new UsageException($"--runs '{runsText}': expected 1..1000");
         var presets = presetsText is null ? null
             : presetsText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p =>
-                Engine.Network.NetworkPreset.All.FirstOrDefault(x => x.Name == p) ?? throw new UsageException($"--presets: unknown preset '{p}' (expected tiny, standard, paper)"))
+                NetworkPreset.All.FirstOrDefault(x => x.Name == p) ?? throw new UsageException($"--presets: unknown preset '{p}' (expected tiny, standard, paper)"))
               .OrderBy(p => p.VolumeSize.VoxelCount).ToArray();
         var sectionNames = only?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var sections = Sections.Where(s => sectionNames == null || sectionNames.Contains(s.Name)).ToList();

@@ -35,8 +35,8 @@ public static class BenchmarkInputs
     {
         string folder = Path.Combine(scratch, "untrained-" + preset.Name);
         if (File.Exists(Path.Combine(folder, RegistrationNetwork.WeightsFileName))) return folder;
-        var grid = preset.CentredGrid(AtlasGrid.Centre);
-        using var net = new RegistrationNetwork(NetworkConfig.For(preset), grid, NetworkBenchmark.OrthogonalViews(preset, AtlasGrid.Centre));
+        var grid = preset.CentredGrid(NetworkPreset.AtlasCentre);
+        using var net = new RegistrationNetwork(NetworkConfig.For(preset), grid, ViewPair.Orthogonal(preset, NetworkPreset.AtlasCentre));
         net.Save(folder);
         return folder;
     }

@@ -1,3 +1,4 @@
+using SlicerReg.Core.Anatomy;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -120,7 +121,7 @@ public sealed class DaemonBenchmarkSection : IBenchmarkSection
     static IEnumerable<BenchmarkRow> NetworkOverhead(BenchmarkContext ctx, JObject summary, ViewImage ap, ViewImage lat)
     {
         int runs = Math.Max(3, Math.Min(ctx.Runs, 9));
-        var preset = Engine.Network.NetworkPreset.Tiny;
+        var preset = NetworkPreset.Tiny;
         string model = BenchmarkInputs.UntrainedModel(preset, ctx.ScratchFolder);
         var (ct, label) = Core.Anatomy.ShippedAtlas.Find(preset.Name);
         using var registrar = Engine.Inference.Registrar.Load(model, "cpu", ct, label);

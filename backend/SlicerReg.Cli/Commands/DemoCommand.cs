@@ -1,8 +1,8 @@
+using SlicerReg.Engine.Network;
 using System.Diagnostics;
 using System.Globalization;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
-using SlicerReg.Core.Anatomy;
 using SlicerReg.Core.IO;
 using SlicerReg.Core.Population;
 using SlicerReg.Engine.Inference;
@@ -46,15 +46,14 @@ public sealed class DemoCommand : ICommand
         var clock = Stopwatch.StartNew();
         string model = modelOption ?? ShippedModel.Find();
         using var registrar = Registrar.Load(model, device);
-        var grid = AtlasGrid.Parse(registrar.Preset.Name);
         stdout.WriteLine($"model {registrar.Folder} ({registrar.Preset.Name} preset); synthetic patient seed {seed}, {viewsText} views");
 
         // The patient: as `slicerreg simulate` makes subject n from its seed (docs/population.md), here from --seed itself.
-        var patient = SubjectGenerator.Generate(seed, new SubjectOptions { Grid = grid });
+        var patient = SubjectGenerator.Generate(seed, new SubjectOptions { Preset = registrar.Preset });
         var views = DatasetViews.Draw(mode, new Random(SeedMixer.Derive(seed, 6)));
         var radiographs = SubjectRadiographs.Render(patient.Images, views.Select(v => v.View));
         var (ap, lateral) = (radiographs[0], radiographs[1]);
-        bool masked = registrar.Config.Input == NetworkInputs.Masked;
+        bool masked = registrar.Config.Input == NetworkConfig.Masked;
         double simulated = clock.Elapsed.TotalSeconds;
 
         var result = masked ? registrar.Register(ap.MaskedDrr, lateral.MaskedDrr, withAffineOnly: true) : registrar.Register(ap.Drr, lateral.Drr, withAffineOnly: true);

@@ -1,3 +1,4 @@
+using SlicerReg.Plotting;
 using System.Globalization;
 using SlicerReg.Core.Evaluation;
 using SlicerReg.Core.Population;

@@ -27,8 +27,8 @@ public sealed class PhantomCommand : ICommand
         if (args.Positional.Count != 0) throw new UsageException($"phantom takes no positional arguments (got '{args.Positional[0]}')");
         if (outDir is null) throw new UsageException("--out DIR is required");
         if (mean && seedText is not null) throw new UsageException("--mean and --seed exclude each other (the atlas has no seed)");
-        AtlasGrid grid;
-        try { grid = AtlasGrid.Parse(presetName); }
+        NetworkPreset preset;
+        try { preset = NetworkPreset.Named(presetName); }
         catch (ArgumentException e) { throw new UsageException($"--preset: {e.Message}"); }
         int? seed = null;
         if (seedText is not null)
@@ -41,22 +41,22 @@ public sealed class PhantomCommand : ICommand
 
         var parameters = seed is null ? FemurParameters.Mean : FemurParameters.Sample(seed.Value);
         var clock = Stopwatch.StartNew();
-        var images = FemurPhantom.Rasterise(parameters, grid.Geometry);
+        var images = FemurPhantom.Rasterise(parameters, preset.AtlasGrid);
         double seconds = clock.Elapsed.TotalSeconds;
 
         string stem = seed is null ? "femur_atlas" : $"femur_seed{seed}";
         string ctName = stem + ".nrrd", labelName = stem + "_label.nrrd", cardName = stem + ".json";
-        var rebuild = new List<string> { "phantom", "--preset", grid.Name };
+        var rebuild = new List<string> { "phantom", "--preset", preset.Name };
         if (seed is null) rebuild.Add("--mean"); else { rebuild.Add("--seed"); rebuild.Add(seed.Value.ToString(CultureInfo.InvariantCulture)); }
 
         images.Ct.Metadata["SlicerReg_Phantom"] = stem;
         images.Label.Metadata["SlicerReg_Phantom"] = stem;
         VolumeFile.Write(images.Ct, Path.Combine(outDir, ctName));
         VolumeFile.Write(images.Label, Path.Combine(outDir, labelName));
-        var card = PhantomCard.Build(grid, parameters, seed, images, rebuild, ctName, labelName);
+        var card = PhantomCard.Build(preset, parameters, seed, images, rebuild, ctName, labelName);
         PhantomCard.Write(card, Path.Combine(outDir, cardName));
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"wrote {ctName}, {labelName}, {cardName} to {outDir} ({grid.Name} grid {grid.Size}, rasterised in {seconds:F2} s on {Environment.ProcessorCount} cores)"));
+            $"wrote {ctName}, {labelName}, {cardName} to {outDir} ({preset.Name} grid {preset.VolumeSize}, rasterised in {seconds:F2} s on {Environment.ProcessorCount} cores)"));
         return 0;
     }
 }

@@ -1,3 +1,4 @@
+using SlicerReg.Plotting;
 using System.Diagnostics;
 using System.Globalization;
 using SlicerReg.Core.Anatomy;
@@ -44,7 +45,7 @@ public sealed class SimulateCommand : ICommand
         {
             var subjects = new SubjectOptions
             {
-                Grid = AtlasGrid.Parse(preset),
+                Preset = NetworkPreset.Named(preset),
                 DeformationAmplitudeMm = deformation is null ? 3 : Number(deformation, "deformation"),
                 PoseRangeDeg = poseRange is null ? PoseVariation.PaperRangeDeg : Number(poseRange, "pose-range"),
                 LeftFraction = leftFraction is null ? 0.5 : Number(leftFraction, "left-fraction"),

@@ -1,9 +1,10 @@
-using SlicerReg.Core;
 using System.Diagnostics;
 using System.Globalization;
 using Newtonsoft.Json.Linq;
+using SlicerReg.Core.Anatomy;
 using SlicerReg.Core.Geometry;
 using SlicerReg.Core.Population;
+using SlicerReg.Core;
 using SlicerReg.Engine.Network;
 using static TorchSharp.torch;
 
@@ -50,7 +51,7 @@ public sealed class TrainBenchmarkSection : IBenchmarkSection
     /// <summary>Median extra time of an inference right after switching between two generalised view pairs, over a plain inference.</summary>
     static double ViewChangeMs(NetworkPreset preset, int repeats)
     {
-        var grid = preset.CentredGrid(Core.Anatomy.AtlasGrid.Centre);
+        var grid = preset.CentredGrid(NetworkPreset.AtlasCentre);
         ViewPair Pair(double apDeg, double latDeg)
         {
             CalibratedView V(double deg) { var v = DatasetViews.CArm(deg).ToView(); return new CalibratedView(v.Source, v.DetectorCenter, v.ColumnDirection, v.RowDirection, v.ColumnSpacingMm * 160 / preset.RadiographColumns, v.RowSpacingMm * 224 / preset.RadiographRows, preset.RadiographColumns, preset.RadiographRows); }

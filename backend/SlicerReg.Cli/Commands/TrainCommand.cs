@@ -1,3 +1,5 @@
+using SlicerReg.Engine.Network;
+using SlicerReg.Plotting;
 using System.Globalization;
 using SlicerReg.Core.Anatomy;
 using SlicerReg.Core.Population;
@@ -40,12 +42,12 @@ public sealed class TrainCommand : ICommand
         int? ncc = nccText is null ? null : int.TryParse(nccText, NumberStyles.Integer, CultureInfo.InvariantCulture, out int w) && (w == 0 || (w > 0 && w % 2 == 1 && w <= 31)) ? w
                    : throw new UsageException($"--ncc-window '{nccText}': expected 0 (global NCC) or an odd window ≤ 31 voxels");
         if (resume && ncc is not null) throw new UsageException("--ncc-window is part of the network configuration; a resumed run keeps the checkpoint's");
-        if (input is not (null or NetworkInputs.Masked or NetworkInputs.Unmasked)) throw new UsageException($"--input '{input}': expected masked or unmasked");
+        if (input is not (null or NetworkConfig.Masked or NetworkConfig.Unmasked)) throw new UsageException($"--input '{input}': expected masked or unmasked");
 
         string? atlasCt = null;
         if (!resume)
         {
-            try { _ = Engine.Network.NetworkPreset.Named(preset!); }
+            try { _ = NetworkPreset.Named(preset!); }
             catch (ArgumentException ex) { throw new UsageException(ex.Message); }
             if (atlas is null) (atlasCt, atlasLabel) = ShippedAtlas.Find(preset!.ToLowerInvariant());
             else { atlasCt = atlas; atlasLabel ??= LabelBeside(atlas); }
@@ -54,7 +56,7 @@ public sealed class TrainCommand : ICommand
         {
             DataFolder = data, ModelFolder = model, Preset = preset, Epochs = epochs, LearningRate = lr, Seed = seed, Input = input,
             Resume = resume, AtlasCt = atlasCt, AtlasLabel = atlasLabel, Device = device,
-            Network = ncc is { } window ? Engine.Network.NetworkConfig.For(Engine.Network.NetworkPreset.Named(preset!)) with { NccWindow = window } : null,
+            Network = ncc is { } window ? Engine.Network.NetworkConfig.For(NetworkPreset.Named(preset!)) with { NccWindow = window } : null,
         };
 
         using var cancel = new CancellationTokenSource();
@@ -75,7 +77,7 @@ public sealed class TrainCommand : ICommand
                     bar.Report(done, total, string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch + 1}/{p.Epochs} loss {p.Loss:F5}"));
             }, cancel.Token);
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"trained {state.EpochsDone} epochs ({state.Step} steps); best validation Dice {state.BestDice:F4} at epoch {state.BestEpoch + 1}; model in {model} (best: {Path.Combine(model, Trainer.BestFolder)})"));
+                $"trained {state.EpochsDone} epochs ({state.Step} steps); best validation Dice {state.BestDice:F4} at epoch {state.BestEpoch + 1}; model in {model} (best: {Path.Combine(model, ModelFolder.BestFolder)})"));
             return 0;
         }
         catch (OperationCanceledException)

@@ -7,7 +7,7 @@ public enum PhantomPart { Head, Neck, GreaterTrochanter, LesserTrochanter, Metap
 
 /// <summary>
 /// The geometry of one phantom subject as signed distance functions (mm, negative inside) of points in the femur
-/// reference frame (RAS, origin at the head centre, proximal shaft axis along z; see <see cref="AtlasGrid"/> and
+/// reference frame (RAS, origin at the head centre, proximal shaft axis along z; see <see cref="NetworkPreset.AtlasGrid"/> and
 /// docs/phantom.md). Right femur: lateral is +x.
 /// <para>
 /// Construction: head = sphere at the origin. Neck axis n (unit, from the shaft toward the head) makes the neck-shaft angle

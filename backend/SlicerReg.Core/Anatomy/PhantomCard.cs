@@ -27,7 +27,7 @@ public static class PhantomCard
         return Convert.ToHexStringLower(SHA256.HashData(v.Bytes));
     }
 
-    public static JObject Build(AtlasGrid grid, FemurParameters parameters, int? seed, PhantomImages images,
+    public static JObject Build(NetworkPreset preset, FemurParameters parameters, int? seed, PhantomImages images,
         IReadOnlyList<string> rebuildArgs, string ctFile, string labelFile)
     {
         var g = images.Ct.Geometry;
@@ -45,7 +45,7 @@ public static class PhantomCard
             ["files"] = new JObject { ["ct"] = ctFile, ["label"] = labelFile },
             ["grid"] = new JObject
             {
-                ["preset"] = grid.Name, ["size"] = new JArray(g.Size.ToArray()), ["spacing"] = new JArray(g.Spacing.ToArray()),
+                ["preset"] = preset.Name, ["size"] = new JArray(g.Size.ToArray()), ["spacing"] = new JArray(g.Spacing.ToArray()),
                 ["coordinateSystem"] = "RAS", ["origin"] = new JArray(g.Origin.ToArray()),
                 ["direction"] = new JArray(g.Direction.ToRowMajor()), ["ijkToRas"] = new JArray(g.IjkToRas.ToRowMajor()),
             },

@@ -56,17 +56,17 @@ public static class MetricsTable
     };
 
     /// <summary>{"mean", "sd", "median", "min", "max", "n", "undefined"} of one metric; NaN statistics are null.</summary>
-    internal static JObject SummaryJson(MetricSummary s) => new()
+    public static JObject SummaryJson(MetricSummary s) => new()
     {
         ["mean"] = Number(s.Mean), ["sd"] = Number(s.StandardDeviation), ["median"] = Number(s.Median),
         ["min"] = Number(s.Min), ["max"] = Number(s.Max), ["n"] = s.Count, ["undefined"] = s.Excluded,
     };
 
-    internal static JToken Number(double v) => double.IsFinite(v) ? new JValue(v) : JValue.CreateNull();
+    public static JToken Number(double v) => double.IsFinite(v) ? new JValue(v) : JValue.CreateNull();
 
     /// <summary>Round-trip invariant text; empty for NaN / infinity.</summary>
-    internal static string CsvNumber(double v) => double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "";
+    public static string CsvNumber(double v) => double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "";
 
-    internal static string CsvField(string s)
+    public static string CsvField(string s)
         => s.IndexOfAny(new[] { ',', '"', '\n', '\r' }) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 }

@@ -9,10 +9,14 @@ namespace SlicerReg.Core.Geometry;
 ///                                             + (r − (Rows−1)/2)·RowSpacingMm·RowDirection;
 /// pixel spacing is measured at the detector; c is the column index (fastest in the image), r the row (row 0 on top).
 /// Rays run from <see cref="Source"/> to each pixel centre. See docs/conventions.md.
+/// Equality is by value with one rule, tolerance zero: two views are equal when every field is the same double (0.0 and
+/// −0.0 count as the same). Equality decides whether projection layers built for one view serve another (the network's
+/// view pair, the training cache), and a layer reused for a view a hair away would not be the one a fresh build gives;
+/// a view read from its file twice is equal to itself, since the canonical JSON round-trips every double.
 /// Canonical JSON: {"source":[x,y,z], "detectorCenter":[x,y,z], "columnDirection":[x,y,z], "rowDirection":[x,y,z],
 ///                  "pixelSpacing":[colMm,rowMm], "size":[columns,rows]}.
 /// </summary>
-public sealed class CalibratedView
+public sealed class CalibratedView : IEquatable<CalibratedView>
 {
     public Vec3 Source { get; }
     public Vec3 DetectorCenter { get; }
@@ -39,7 +43,11 @@ public sealed class CalibratedView
         ColumnDirection = columnDirection.Normalized(); RowDirection = rowDirection.Normalized();
         ColumnSpacingMm = columnSpacingMm; RowSpacingMm = rowSpacingMm; Columns = columns; Rows = rows;
         if (SourceToDetectorDistance < 1e-6) throw new ArgumentException("the source lies in the detector plane");
+        Matrix = ProjectionMatrix.FromView(this);
     }
+
+    /// <summary>The view's 3×4 pinhole matrix: the one place the projection's formula and sign convention live.</summary>
+    public ProjectionMatrix Matrix { get; }
 
     /// <summary>Unit normal of the detector, pointing from the detector toward the source.</summary>
     public Vec3 Normal
@@ -56,18 +64,21 @@ public sealed class CalibratedView
 
     /// <summary>
     /// Pinhole projection: the (column, row) where the ray from the source through <paramref name="ras"/> meets the detector,
-    /// or null when the point is not between the source's side and beyond (behind the source).
+    /// or null when the point is not in front of the source (toward the detector). Computed by <see cref="Matrix"/>.
     /// </summary>
-    public (double Column, double Row)? Project(Vec3 ras)
-    {
-        var n = Normal;
-        var d = ras - Source;
-        double denom = d.Dot(n);
-        if (denom >= 0) return null; // the point is not in front of the source, toward the detector
-        double t = (DetectorCenter - Source).Dot(n) / denom;
-        var hit = Source + t * d - DetectorCenter;
-        return (hit.Dot(ColumnDirection) / ColumnSpacingMm + (Columns - 1) / 2.0, hit.Dot(RowDirection) / RowSpacingMm + (Rows - 1) / 2.0);
-    }
+    public (double Column, double Row)? Project(Vec3 ras) => Matrix.Project(ras);
+
+    // ---- value equality (tolerance zero, see the summary) ----------------------------------------------------------
+
+    public bool Equals(CalibratedView? other)
+        => other is not null && (ReferenceEquals(this, other)
+           || Source == other.Source && DetectorCenter == other.DetectorCenter && ColumnDirection == other.ColumnDirection && RowDirection == other.RowDirection
+              && ColumnSpacingMm.Equals(other.ColumnSpacingMm) && RowSpacingMm.Equals(other.RowSpacingMm) && Columns == other.Columns && Rows == other.Rows);
+
+    public override bool Equals(object? obj) => Equals(obj as CalibratedView);
+    public override int GetHashCode() => HashCode.Combine(Source, DetectorCenter, ColumnDirection, RowDirection, ColumnSpacingMm, RowSpacingMm, Columns, Rows);
+    public static bool operator ==(CalibratedView? a, CalibratedView? b) => a is null ? b is null : a.Equals(b);
+    public static bool operator !=(CalibratedView? a, CalibratedView? b) => !(a == b);
 
     // ---- canonical JSON -------------------------------------------------------------------------------------------
 

@@ -43,7 +43,7 @@ public static class CtImport
         return pairs;
     }
 
-    public static ImportedCt Import(CtPair pair, AtlasGrid grid, FemurSide? side = null)
+    public static ImportedCt Import(CtPair pair, NetworkPreset preset, FemurSide? side = null)
     {
         var ct = VolumeFile.Read(pair.CtPath);
         var label = VolumeFile.Read(pair.LabelPath);
@@ -53,7 +53,7 @@ public static class CtImport
         var s = side ?? FemoralHead.DetectSide(label, FemurValue, head.Centre, pair.LabelPath);
         var m = s == FemurSide.Left ? FemurMirror.Reflection : Mat3.Identity;
         var frameToCt = new Mat4(m, head.Centre);
-        var images = Resample(ct, label, grid.Geometry, frameToCt);
+        var images = Resample(ct, label, preset.AtlasGrid, frameToCt);
         foreach (var v in new[] { images.Ct, images.Label })
             v.Metadata["SlicerReg_Import"] = $"{Path.GetFileName(pair.CtPath)} side={s.ToString().ToLowerInvariant()}";
         return new ImportedCt(pair, head, s, images);

@@ -50,7 +50,7 @@ public static class DatasetSimulator
         if (Directory.Exists(o.OutputFolder) && Directory.EnumerateFileSystemEntries(o.OutputFolder).Any())
             throw new IOException($"output folder {o.OutputFolder} is not empty (a dataset is written into a new or empty folder)");
         Directory.CreateDirectory(o.OutputFolder);
-        var grid = o.Subjects.Grid;
+        var preset = o.Subjects.Preset;
         var splits = DatasetSplit.Assign(count, o.SplitFractions, SeedMixer.Derive(o.Seed, int.MaxValue));
         var manifest = new DatasetManifest { Settings = Settings(o, count) };
         for (int n = 0; n < count; n++)
@@ -69,7 +69,7 @@ public static class DatasetSimulator
                 }
                 else
                 {
-                    var imp = CtImport.Import(pairs[n], grid, o.Side);
+                    var imp = CtImport.Import(pairs[n], preset, o.Side);
                     images = imp.Images;
                     source = new JObject
                     {
@@ -141,7 +141,7 @@ public static class DatasetSimulator
 
     static JObject Settings(DatasetOptions o, int count)
     {
-        var g = o.Subjects.Grid.Geometry;
+        var g = o.Subjects.Preset.AtlasGrid;
         return new JObject
         {
             ["command"] = new JArray(o.Command),
@@ -153,14 +153,14 @@ public static class DatasetSimulator
             ["split"] = new JArray(o.SplitFractions),
             ["grid"] = new JObject
             {
-                ["preset"] = o.Subjects.Grid.Name, ["size"] = new JArray(g.Size.ToArray()), ["spacing"] = new JArray(g.Spacing.ToArray()),
+                ["preset"] = o.Subjects.Preset.Name, ["size"] = new JArray(g.Size.ToArray()), ["spacing"] = new JArray(g.Spacing.ToArray()),
                 ["ijkToRas"] = new JArray(g.IjkToRas.ToRowMajor()),
             },
             ["detector"] = new JObject
             {
                 ["size"] = new JArray(DatasetViews.Columns, DatasetViews.Rows), ["pixelSpacing"] = new JArray(DatasetViews.PixelSpacingMm, DatasetViews.PixelSpacingMm),
                 ["sourceToDetectorDistance"] = CArmGeometry.DefaultSourceToDetectorMm, ["sourceToIsocenterDistance"] = CArmGeometry.DefaultSourceToIsocenterMm,
-                ["isocenter"] = new JArray(AtlasGrid.Centre.ToArray()),
+                ["isocenter"] = new JArray(NetworkPreset.AtlasCentre.ToArray()),
             },
             ["subjects"] = o.FromCtFolder is null ? new JObject
             {

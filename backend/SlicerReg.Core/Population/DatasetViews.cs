@@ -20,7 +20,7 @@ public sealed record DatasetView(string Name, CArmGeometry CArm)
 
 /// <summary>
 /// Dataset views: the paper's C-arm (SDD 1000 mm, SOD 925 mm, 160×224 pixels) with the isocentre at the centre of the atlas
-/// grid (<see cref="AtlasGrid.Centre"/>, 56 mm below the head centre) so the whole femur crop fills the detector. Pixel spacing
+/// grid (<see cref="NetworkPreset.AtlasCentre"/>, 56 mm below the head centre) so the whole femur crop fills the detector. Pixel spacing
 /// <see cref="PixelSpacingMm"/> = 1.2 mm at the detector (192 × 268.8 mm; 177.6 × 248.6 mm at the isocentre): the 127.5 × 85 ×
 /// 192 mm grid box projects inside the detector for every primary angle within ±30° of AP and of lateral, magnification of the
 /// near faces included (<see cref="BoxFits"/> checks it; the paper's own 422×640 → 160×224 resampling is not given in mm).
@@ -34,7 +34,7 @@ public static class DatasetViews
     {
         PrimaryAngleDeg = primaryDeg, SecondaryAngleDeg = 0,
         Columns = Columns, Rows = Rows, ColumnSpacingMm = PixelSpacingMm, RowSpacingMm = PixelSpacingMm,
-        Isocenter = AtlasGrid.Centre,
+        Isocenter = NetworkPreset.AtlasCentre,
     };
 
     /// <summary>The views of one subject; <paramref name="rng"/> is used only for the generalised mode (two draws).</summary>
@@ -57,9 +57,9 @@ public static class DatasetViews
     };
 
     /// <summary>True when all eight corners of the grid's box (outer voxel faces) project inside the detector.</summary>
-    public static bool BoxFits(AtlasGrid grid, CalibratedView view)
+    public static bool BoxFits(NetworkPreset preset, CalibratedView view)
     {
-        var g = grid.Geometry;
+        var g = preset.AtlasGrid;
         foreach (int c in Enumerable.Range(0, 8))
         {
             var ijk = new Vec3(c % 2 == 0 ? -0.5 : g.Size.I - 0.5, c / 2 % 2 == 0 ? -0.5 : g.Size.J - 0.5, c / 4 == 0 ? -0.5 : g.Size.K - 0.5);

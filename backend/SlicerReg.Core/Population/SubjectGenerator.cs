@@ -7,7 +7,8 @@ namespace SlicerReg.Core.Population;
 /// <summary>How random subjects vary (defaults: the paper's pose range, a few mm of local shape change, half of them left).</summary>
 public sealed record SubjectOptions
 {
-    public AtlasGrid Grid { get; init; } = AtlasGrid.Paper;
+    /// <summary>The grid preset subjects are drawn on (its atlas grid).</summary>
+    public NetworkPreset Preset { get; init; } = NetworkPreset.Paper;
     /// <summary>Largest displacement component of the smooth deformation, mm.</summary>
     public double DeformationAmplitudeMm { get; init; } = 3;
     /// <summary>Each pose angle is uniform in ±this, degrees (paper: 10).</summary>
@@ -47,10 +48,10 @@ public static class SubjectGenerator
         options.Validate();
         var parameters = FemurParameters.Sample(SeedMixer.Derive(seed, 0));
         var side = new Random(SeedMixer.Derive(seed, 1)).NextDouble() < options.LeftFraction ? FemurSide.Left : FemurSide.Right;
-        var deformation = Deformation(options.Grid, options.DeformationAmplitudeMm, SeedMixer.Derive(seed, 2));
+        var deformation = Deformation(options.Preset, options.DeformationAmplitudeMm, SeedMixer.Derive(seed, 2));
         var pose = DrawPose(parameters, deformation, options, new Random(SeedMixer.Derive(seed, 3)), seed);
         var intensity = options.IntensityVariation ? IntensityVariation.Sample(new Random(SeedMixer.Derive(seed, 4))) : IntensityVariation.None;
-        var images = Rasterise(parameters, pose, deformation, side, options.Grid);
+        var images = Rasterise(parameters, pose, deformation, side, options.Preset);
         intensity.Apply(images.Ct, SeedMixer.Derive(seed, 5));
         foreach (var v in new[] { images.Ct, images.Label })
             v.Metadata["SlicerReg_Subject"] = $"seed={seed} side={side.ToString().ToLowerInvariant()}";
@@ -60,9 +61,9 @@ public static class SubjectGenerator
     public const int MaxPoseDraws = 200;
 
     /// <summary>The smooth deformation covering the grid (with a 60 mm margin: the pull-back input Rᵀx is rotated by up to ~17°).</summary>
-    public static SmoothDeformation Deformation(AtlasGrid grid, double amplitudeMm, int seed)
+    public static SmoothDeformation Deformation(NetworkPreset preset, double amplitudeMm, int seed)
     {
-        var g = grid.Geometry;
+        var g = preset.AtlasGrid;
         var margin = new Vec3(60, 60, 60);
         return new SmoothDeformation(g.IndexToRas(new Vec3(0, 0, 0)) - margin, g.IndexToRas(new Vec3(g.Size.I - 1, g.Size.J - 1, g.Size.K - 1)) + margin, amplitudeMm, seed);
     }
@@ -86,9 +87,9 @@ public static class SubjectGenerator
         for (int n = 0; n < MaxPoseDraws; n++)
         {
             var pose = PoseVariation.Sample(rng, options.PoseRangeDeg);
-            if (FemurInsideGrid(shape, PullBack(pose, deformation), options.Grid.Geometry)) return pose;
+            if (FemurInsideGrid(shape, PullBack(pose, deformation), options.Preset.AtlasGrid)) return pose;
         }
-        throw new InvalidOperationException($"subject seed {seed}: no pose within ±{options.PoseRangeDeg}° in {MaxPoseDraws} draws keeps the femur inside the {options.Grid.Name} grid");
+        throw new InvalidOperationException($"subject seed {seed}: no pose within ±{options.PoseRangeDeg}° in {MaxPoseDraws} draws keeps the femur inside the {options.Preset.Name} grid");
     }
 
     /// <summary>True when no voxel centre on the side and top faces of the grid lies inside the femur.</summary>
@@ -109,9 +110,9 @@ public static class SubjectGenerator
     }
 
     /// <summary>The deformed, posed anatomy on the grid (right femur), through the left-femur path when asked.</summary>
-    public static PhantomImages Rasterise(FemurParameters parameters, PoseVariation pose, SmoothDeformation deformation, FemurSide side, AtlasGrid grid)
+    public static PhantomImages Rasterise(FemurParameters parameters, PoseVariation pose, SmoothDeformation deformation, FemurSide side, NetworkPreset preset)
     {
-        var g = grid.Geometry;
+        var g = preset.AtlasGrid;
         var Right = PullBack(pose, deformation);
         if (side == FemurSide.Right) return FemurPhantom.Rasterise(parameters, g, Right);
 

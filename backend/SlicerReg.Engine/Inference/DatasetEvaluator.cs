@@ -3,6 +3,7 @@ using SlicerReg.Core.Imaging;
 using SlicerReg.Core.IO;
 using SlicerReg.Core.Population;
 using SlicerReg.Core.Xray;
+using SlicerReg.Engine.Network;
 using SlicerReg.Engine.Projection;
 
 namespace SlicerReg.Engine.Inference;
@@ -29,7 +30,7 @@ public static class DatasetEvaluator
         var subjects = manifest.Split(split);
         if (subjects.Count == 0) throw new ArgumentException($"dataset {manifest.Folder} has no '{split}' subjects");
         var reference = Reference.Of(registrar);
-        bool masked = registrar.Config.Input == NetworkInputs.Masked;
+        bool masked = registrar.Config.Input == NetworkConfig.Masked;
         var results = new List<EvaluatedCase>();
         for (int n = 0; n < subjects.Count; n++)
         {

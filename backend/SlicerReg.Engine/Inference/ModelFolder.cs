@@ -12,6 +12,8 @@ namespace SlicerReg.Engine.Inference;
 public static class ModelFolder
 {
     public const string AtlasFileName = "atlas.nrrd", AtlasLabelFileName = "atlas_label.nrrd";
+    /// <summary>The subfolder where training keeps the model with the best validation Dice.</summary>
+    public const string BestFolder = "best";
 
     public static void WriteAtlas(string folder, Volume ct, Volume label)
     {
@@ -33,7 +35,7 @@ public static class ModelFolder
     public static string Resolve(string folder)
     {
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"model folder {folder} not found");
-        string best = Path.Combine(folder, Training.Trainer.BestFolder);
+        string best = Path.Combine(folder, BestFolder);
         if (File.Exists(Path.Combine(best, RegistrationNetwork.ConfigFileName))) return best;
         string config = Path.Combine(folder, RegistrationNetwork.ConfigFileName);
         if (!File.Exists(config)) throw new ImageFormatException(config, "not a model folder: network.json not found (train one with slicerreg train)");

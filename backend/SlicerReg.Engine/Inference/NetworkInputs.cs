@@ -23,7 +23,6 @@ namespace SlicerReg.Engine.Inference;
 /// </summary>
 public static class NetworkInputs
 {
-    public const string Masked = "masked", Unmasked = "unmasked";
     public const byte FemurLabel = FemurPhantom.FemurLabel;
 
     /// <summary>μ/μ_water of a CT value in HU, clamped at 0 (air).</summary>

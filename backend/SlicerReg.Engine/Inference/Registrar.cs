@@ -1,3 +1,4 @@
+using SlicerReg.Core.Anatomy;
 using SlicerReg.Core.Geometry;
 using SlicerReg.Core.Imaging;
 using SlicerReg.Core.Xray;
@@ -41,9 +42,12 @@ public sealed record RegistrationResult
 }
 
 /// <summary>
-/// Runs a trained model on two calibrated radiographs (paper, Fig. 1 at inference): prepares the inputs exactly as training
-/// did (<see cref="NetworkInputs"/>, the model's "input" setting), sets the network's view pair from the radiographs'
-/// calibrations, runs the network once in eval mode without gradients, and turns its outputs into volumes and files.
+/// Runs a trained model on two calibrated radiographs (paper, Fig. 1 at inference): puts them on the preset's detector
+/// as training did (<see cref="NetworkInputs.ToNetworkDetector"/>), sets the network's view pair from their calibrations,
+/// runs the network once in eval mode without gradients, and turns its outputs into volumes and files.
+/// It does not mask the radiographs: the model's input setting (<see cref="NetworkConfig.Input"/>, masked or unmasked)
+/// tells the caller which radiographs to give. `demo` and `evaluate` pick the masked DRRs for a masked model; `register`
+/// and the daemon take the radiographs as given (no femur mask is known for a real radiograph).
 /// Reusable for many registrations; not thread-safe (one call at a time).
 /// </summary>
 public sealed class Registrar : IDisposable
@@ -113,7 +117,7 @@ public sealed class Registrar : IDisposable
             _network.to(_device);
             _network.eval();
         }
-        else if (!SameViews(_network.Views, views)) _network.Views = views; // a rebuild costs seconds (bench: view pair change)
+        else _network.Views = views; // rebuilt only when the calibration differs (a rebuild costs seconds; bench: view pair change)
         var net = _network;
         cancel.ThrowIfCancellationRequested();
         progress?.Invoke(new("running network", 0.2));
@@ -163,17 +167,6 @@ public sealed class Registrar : IDisposable
         NonFiniteResultException.ThrowIfNonFinite(output.Displacement, "the composed field (Ψ)", input);
         NonFiniteResultException.ThrowIfNonFinite(output.WarpedLocal, "the warp of the masked atlas (V∘Ψ)", input);
     }
-
-    /// <summary>
-    /// Exactly the same calibration (every field bit for bit): a new radiograph pair taken with the same C-arm calibration —
-    /// every job of a daemon, every call here — reuses the projection layers instead of rebuilding them (CalibratedView
-    /// compares by reference). Exact, so a reused geometry is the one a fresh Registrar would build.
-    /// </summary>
-    static bool SameViews(ViewPair a, ViewPair b) => SameView(a.Ap, b.Ap) && SameView(a.Lateral, b.Lateral);
-
-    static bool SameView(CalibratedView a, CalibratedView b)
-        => a.Source == b.Source && a.DetectorCenter == b.DetectorCenter && a.ColumnDirection == b.ColumnDirection && a.RowDirection == b.RowDirection
-           && a.ColumnSpacingMm == b.ColumnSpacingMm && a.RowSpacingMm == b.RowSpacingMm && a.Columns == b.Columns && a.Rows == b.Rows;
 
     Volume HuVolume(Tensor shifted, ImageGeometry grid)
     {

@@ -1,4 +1,5 @@
 using SlicerReg.Core.IO;
+using SlicerReg.Plotting;
 
 namespace SlicerReg.Engine.Inference;
 
@@ -27,16 +28,13 @@ public static class RegistrationFiles
         VolumeFile.Write(result.WarpedLabel, P(WarpedLabel));
         VolumeFile.Write(result.Displacement, P(Displacement));
         ItkTransformFile.Write(P(Affine), result.Affine);
-        if (WriteOverlay(Path.Combine(folder, OverlayAp), result.Ap.Image, result.ApProjectedLabel, "AP", apTruth)) written.Add(Path.Combine(folder, OverlayAp));
-        if (WriteOverlay(Path.Combine(folder, OverlayLateral), result.Lateral.Image, result.LateralProjectedLabel, "lateral", lateralTruth)) written.Add(Path.Combine(folder, OverlayLateral));
+        WriteOverlay(P(OverlayAp), result.Ap.Image, result.ApProjectedLabel, "AP", apTruth);
+        WriteOverlay(P(OverlayLateral), result.Lateral.Image, result.LateralProjectedLabel, "lateral", lateralTruth);
         return written;
     }
 
     /// <summary>The radiograph with the outline of the projected warped femur, and of the true femur when known (also used by `register --server`).</summary>
-    public static bool WriteOverlay(string path, Core.Imaging.Image2D radiograph, Core.Imaging.Image2D projected, string view, Core.Imaging.Image2D? truth = null)
-    {
-        Core.Plotting.RadiographOverlay.Write(path, radiograph, projected,
+    public static void WriteOverlay(string path, Core.Imaging.Image2D radiograph, Core.Imaging.Image2D projected, string view, Core.Imaging.Image2D? truth = null)
+        => RadiographOverlay.Write(path, radiograph, projected,
             truth is null ? $"{view}: registered femur (projected)" : $"{view}: registered femur vs ground truth (reference)", truth);
-        return true;
-    }
 }

@@ -1,3 +1,4 @@
+using SlicerReg.Core.Anatomy;
 using System.Diagnostics;
 using SlicerReg.Core.Geometry;
 using TorchSharp;
@@ -32,7 +33,7 @@ public static class NetworkBenchmark
         var dev = ComputeDevice.Select(device);
         var preset = NetworkPreset.Named(presetName);
         var grid = preset.CentredGrid();
-        var views = OrthogonalViews(preset, Vec3.Zero);
+        var views = ViewPair.Orthogonal(preset, Vec3.Zero);
         double before = Process.GetCurrentProcess().WorkingSet64 / 1048576.0;
         var clock = Stopwatch.StartNew();
         using var net = new RegistrationNetwork(NetworkConfig.For(preset), grid, views);
@@ -78,18 +79,6 @@ public static class NetworkBenchmark
         long weights = net.parameters().Sum(p => p.numel());
         double peak = Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0;
         return new NetworkBenchmarkResult(preset.Name, dev.ToString(), batch, repeats, weights, build, Median(fw), Median(bw), Median(op), Median(inf), peak, before);
-    }
-
-    /// <summary>The paper's orthogonal geometry (SDD 1000 mm, source–isocentre 925 mm) around <paramref name="centre"/>, pixels 1 mm × the preset's scale.</summary>
-    public static ViewPair OrthogonalViews(NetworkPreset preset, Vec3 centre)
-    {
-        double pixel = preset.VolumeSpacingMm.Z;
-        CalibratedView Make(Vec3 toSource, Vec3 columns)
-        {
-            var source = centre + 925 * toSource;
-            return new CalibratedView(source, source - 1000 * toSource, columns, new Vec3(0, 0, -1), pixel, pixel, preset.RadiographColumns, preset.RadiographRows);
-        }
-        return new ViewPair(Make(new Vec3(0, 1, 0), new Vec3(-1, 0, 0)), Make(new Vec3(1, 0, 0), new Vec3(0, 1, 0)));
     }
 
     /// <summary>A ball of relative radius <paramref name="fraction"/> (of the smallest extent) at the grid centre, (1, 1, K, J, I).</summary>

@@ -1,5 +1,6 @@
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
+using SlicerReg.Core.Anatomy;
 using SlicerReg.Core.IO;
 
 namespace SlicerReg.Engine.Network;
@@ -29,10 +30,12 @@ public sealed record NetworkConfig
 
     /// <summary>
     /// What the radiograph channel carries: "masked" (the paper's input, "Datasets": DRRs masked by the projected femur
-    /// label) or "unmasked" (the whole DRR/radiograph). Training and inference read it from here so they never disagree
-    /// (<see cref="Inference.NetworkInputs"/>).
+    /// label) or "unmasked" (the whole DRR/radiograph). Training and inference read it from here so they never disagree.
     /// </summary>
-    public string Input { get; init; } = Inference.NetworkInputs.Masked;
+    public string Input { get; init; } = Masked;
+
+    /// <summary>The two values of <see cref="Input"/>.</summary>
+    public const string Masked = "masked", Unmasked = "unmasked";
 
     // ---- hyper-parameters ----
     /// <summary>Scaling-and-squaring steps (VoxelMorph default 7); 0 uses the velocity as the displacement.</summary>
@@ -67,7 +70,7 @@ public sealed record NetworkConfig
     {
         _ = PresetValue;
         void Require(bool ok, string problem) { if (!ok) throw new ArgumentException($"network config: {problem}"); }
-        Require(Input is Inference.NetworkInputs.Masked or Inference.NetworkInputs.Unmasked, $"input must be \"{Inference.NetworkInputs.Masked}\" or \"{Inference.NetworkInputs.Unmasked}\", got \"{Input}\"");
+        Require(Input is Masked or Unmasked, $"input must be \"{Masked}\" or \"{Unmasked}\", got \"{Input}\"");
         Require(IntegrationSteps is >= 0 and <= 20, $"integrationSteps must be 0…20, got {IntegrationSteps}");
         Require(SamplesPerRay is >= 0 and <= 4096, $"samplesPerRay must be 0 (preset default) … 4096, got {SamplesPerRay}");
         Require(RayCopies is >= 1 and <= 64, $"rayCopies must be 1…64, got {RayCopies}");

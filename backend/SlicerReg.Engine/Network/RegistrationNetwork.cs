@@ -1,3 +1,4 @@
+using SlicerReg.Core.Anatomy;
 using SlicerReg.Core.Geometry;
 using SlicerReg.Core.IO;
 using TorchSharp;
@@ -66,7 +67,11 @@ public sealed class RegistrationNetwork : Module<Tensor, Tensor, Tensor, Registr
         RegisterComponents();
     }
 
-    /// <summary>The view pair (projection geometry T_geom, an input of the paper's network); setting it rebuilds the ProST/invProST layers, not the weights.</summary>
+    /// <summary>
+    /// The view pair (projection geometry T_geom, an input of the paper's network); setting a different pair rebuilds the
+    /// ProST/invProST layers, not the weights. Pairs compare by value (<see cref="CalibratedView"/>'s equality), so a new
+    /// radiograph pair taken with the same calibration keeps the layers.
+    /// </summary>
     public ViewPair Views
     {
         get => _geometry.Views;

@@ -63,32 +63,23 @@ public sealed class InverseProjectiveSpatialTransformer : Module<Tensor, Tensor>
         var grid = new double[n * 3];
         var mask = new double[n];
         var view = Beam.View;
-        Vec3 src = view.Source, normal = view.Normal, dc = view.DetectorCenter;
-        double sourceToPlane = (dc - src).Dot(normal); // negative: the normal points toward the source
-        var ijkToRas = TargetGrid.IjkToRas;
-        Vec3 di = ijkToRas.Linear.Column(0), dj = ijkToRas.Linear.Column(1), dk = ijkToRas.Linear.Column(2);
-        Vec3 origin = ijkToRas.Translation - src; // voxel (0, 0, 0) relative to the source
-        Vec3 colDir = view.ColumnDirection / view.ColumnSpacingMm, rowDir = view.RowDirection / view.RowSpacingMm;
-        double col0 = (view.Columns - 1) / 2.0, row0 = (view.Rows - 1) / 2.0, depthRange = Beam.FarMm - Beam.NearMm;
-        Vec3 srcToCentre = src - dc;
+        double depthRange = Beam.FarMm - Beam.NearMm;
         Parallel.For(0, s.K, k =>
         {
             for (int j = 0; j < s.J; j++)
                 for (int i = 0; i < s.I; i++)
                 {
                     long v = ((long)k * s.J + j) * s.I + i;
-                    Vec3 d = origin + i * di + j * dj + k * dk; // voxel centre − source
-                    double denom = d.Dot(normal);
-                    if (denom >= 0) continue; // behind the source: outside the beam, grid stays 0 (finite), mask 0
-                    // Pinhole projection, as CalibratedView.Project; pixel centres at integer (column, row).
-                    Vec3 hit = srcToCentre + (sourceToPlane / denom) * d;
-                    double col = hit.Dot(colDir) + col0, row = hit.Dot(rowDir) + row0;
+                    var x = TargetGrid.IndexToRas(new Vec3(i, j, k));
+                    // The one pinhole projection (pixel centres at integer column, row); behind the source: outside the beam,
+                    // grid stays 0 (finite), mask 0.
+                    if (view.Project(x) is not var (col, row)) continue;
                     // Normalised for align_corners = false over the frustum: pixel edges −½ and n−½ → ±1; depth Near, Far → ±1.
-                    double x = (2 * col + 1) / view.Columns - 1;
-                    double y = (2 * row + 1) / view.Rows - 1;
-                    double z = 2 * (d.Norm - Beam.NearMm) / depthRange - 1;
-                    if (Math.Abs(x) > 1 || Math.Abs(y) > 1 || Math.Abs(z) > 1) continue;
-                    grid[3 * v] = x; grid[3 * v + 1] = y; grid[3 * v + 2] = z;
+                    double gx = (2 * col + 1) / view.Columns - 1;
+                    double gy = (2 * row + 1) / view.Rows - 1;
+                    double gz = 2 * ((x - view.Source).Norm - Beam.NearMm) / depthRange - 1;
+                    if (Math.Abs(gx) > 1 || Math.Abs(gy) > 1 || Math.Abs(gz) > 1) continue;
+                    grid[3 * v] = gx; grid[3 * v + 1] = gy; grid[3 * v + 2] = gz;
                     mask[v] = 1;
                 }
         });

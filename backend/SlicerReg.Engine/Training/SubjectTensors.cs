@@ -1,3 +1,4 @@
+using SlicerReg.Core.Anatomy;
 using SlicerReg.Core.Geometry;
 using SlicerReg.Core.Imaging;
 using SlicerReg.Core.IO;
@@ -33,8 +34,8 @@ public sealed class SubjectTensors : IDisposable
 /// <summary>
 /// Reads subjects of a dataset (docs/population.md) into <see cref="SubjectTensors"/>, keeping up to
 /// <see cref="CacheBytes"/> of them in memory (tiny and standard datasets fit; paper-size subjects are re-read each step).
-/// View pairs with the same calibration are shared (one <see cref="ViewPair"/> object per distinct geometry), so an
-/// orthogonal dataset never rebuilds the network's projection layers.
+/// View pairs compare by value, so subjects of one calibration (an orthogonal dataset) never rebuild the network's
+/// projection layers.
 /// </summary>
 public sealed class DatasetSubjects : IDisposable
 {
@@ -43,7 +44,6 @@ public sealed class DatasetSubjects : IDisposable
     readonly string _input;
     readonly ImageGeometry _grid;
     readonly Dictionary<string, SubjectTensors> _cache = new();
-    readonly Dictionary<string, ViewPair> _viewPairs = new();
     long _cached;
 
     public long CacheBytes { get; init; } = 1L << 30;
@@ -72,7 +72,7 @@ public sealed class DatasetSubjects : IDisposable
             throw new ImageFormatException(ctPath, $"subject grid {ct.Geometry} differs from the atlas grid {_grid} (dataset and atlas must share the preset's grid)");
         var ap = ReadView(subject, "ap", 0);
         var lat = ReadView(subject, "lateral", 1);
-        var views = SharedPair(ap.Radiograph.View, lat.Radiograph.View);
+        var views = new ViewPair(ap.Radiograph.View, lat.Radiograph.View);
         return new SubjectTensors
         {
             Id = subject.Id,
@@ -90,17 +90,9 @@ public sealed class DatasetSubjects : IDisposable
     {
         var v = subject.Views.FirstOrDefault(x => x.View.Name == name)
                 ?? (subject.Views.Count == 2 ? subject.Views[fallbackIndex] : throw new ImageFormatException(_manifest.PathOf(DatasetManifest.FileName), $"subject {subject.Id} has no \"{name}\" view"));
-        string path = _manifest.PathOf(_input == NetworkInputs.Masked ? v.MaskedDrr : v.Drr);
+        string path = _manifest.PathOf(_input == NetworkConfig.Masked ? v.MaskedDrr : v.Drr);
         var r = NetworkInputs.ToNetworkDetector(Radiograph.Read(path), _preset, path);
         return (r, v.View.CArm.PrimaryAngleDeg);
-    }
-
-    /// <summary>One ViewPair object per distinct calibration (compared by canonical JSON).</summary>
-    public ViewPair SharedPair(CalibratedView ap, CalibratedView lateral)
-    {
-        string key = ap.ToJsonString() + "|" + lateral.ToJsonString();
-        if (!_viewPairs.TryGetValue(key, out var pair)) _viewPairs[key] = pair = new ViewPair(ap, lateral);
-        return pair;
     }
 
     public void Dispose()

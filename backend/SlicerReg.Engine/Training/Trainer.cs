@@ -1,3 +1,4 @@
+using SlicerReg.Core.Anatomy;
 using System.Diagnostics;
 using SlicerReg.Core.Imaging;
 using SlicerReg.Core.IO;
@@ -27,7 +28,6 @@ public sealed record TrainingProgress(int Epoch, int Epochs, int StepInEpoch, in
 public static class Trainer
 {
     public const string OptimizerFileName = "optimizer.dat";
-    public const string BestFolder = "best";
 
     public static TrainingState Run(TrainingOptions options, Action<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
@@ -62,7 +62,7 @@ public static class Trainer
             var preset = NetworkPreset.Named(options.Preset ?? NetworkPreset.Standard.Name);
             config = (options.Network ?? NetworkConfig.For(preset)) with
             {
-                Preset = preset.Name, Input = options.Input ?? NetworkInputs.Masked, Seed = options.Seed ?? 1,
+                Preset = preset.Name, Input = options.Input ?? NetworkConfig.Masked, Seed = options.Seed ?? 1,
             };
             config.Validate();
             if (options.AtlasCt is null || options.AtlasLabel is null) throw new ArgumentException("a new run needs the atlas CT and its label map");
@@ -224,7 +224,7 @@ public static class Trainer
 
     static void SaveBest(string model, RegistrationNetwork net, TrainingState state, Volume atlasCt, Volume atlasLabel)
     {
-        string best = Path.Combine(model, BestFolder);
+        string best = Path.Combine(model, ModelFolder.BestFolder);
         Directory.CreateDirectory(best);
         net.Save(best);
         var json = System.Text.Encoding.UTF8.GetBytes(state.ToJson());

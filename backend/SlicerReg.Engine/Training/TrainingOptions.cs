@@ -1,3 +1,4 @@
+using SlicerReg.Core.Anatomy;
 using SlicerReg.Engine.Inference;
 using SlicerReg.Engine.Network;
 
@@ -35,7 +36,7 @@ public sealed record TrainingOptions
         if (string.IsNullOrWhiteSpace(ModelFolder)) throw new ArgumentException("the model folder is required");
         if (Epochs < 1) throw new ArgumentException($"epochs must be at least 1, got {Epochs}");
         if (LearningRate is { } lr && !(lr > 0 && double.IsFinite(lr))) throw new ArgumentException($"learning rate must be a positive number, got {lr}");
-        if (Input is not (null or NetworkInputs.Masked or NetworkInputs.Unmasked)) throw new ArgumentException($"input must be {NetworkInputs.Masked} or {NetworkInputs.Unmasked}, got '{Input}'");
+        if (Input is not (null or NetworkConfig.Masked or NetworkConfig.Unmasked)) throw new ArgumentException($"input must be {NetworkConfig.Masked} or {NetworkConfig.Unmasked}, got '{Input}'");
         if (Preset is not null) _ = NetworkPreset.Named(Preset);
         return this;
     }

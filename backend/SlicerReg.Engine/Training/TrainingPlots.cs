@@ -1,4 +1,4 @@
-using SlicerReg.Core.Plotting;
+using SlicerReg.Plotting;
 
 namespace SlicerReg.Engine.Training;
 

@@ -6,8 +6,8 @@ namespace SlicerReg.Server.Domain;
 
 /// <summary>
 /// PLACEHOLDER, NOT A REGISTRATION: returns the atlas unchanged, a zero displacement field on the atlas grid and the identity
-/// affine, after checking the inputs and reporting the stages a real engine goes through. It exists so the daemon, its
-/// protocol and its clients can be built and tested before the network engine (being written in parallel) plugs in.
+/// affine, after checking the inputs and reporting the stages a real engine goes through. The daemon serves it beside the
+/// trained models (<see cref="NetworkEngine"/>) so its protocol, clients and benchmarks can be tested without a network.
 /// </summary>
 public sealed class IdentityEngine(Volume? atlas, Volume? atlasLabels, string? atlasName) : IRegistrationEngine
 {

@@ -88,7 +88,7 @@ public sealed class ModelCatalog : IDisposable
     /// <summary>A folder `slicerreg train` wrote (network.json, or best/network.json).</summary>
     public static bool IsModelFolder(string folder)
         => File.Exists(Path.Combine(folder, RegistrationNetwork.ConfigFileName)) ||
-           File.Exists(Path.Combine(folder, Engine.Training.Trainer.BestFolder, RegistrationNetwork.ConfigFileName));
+           File.Exists(Path.Combine(folder, ModelFolder.BestFolder, RegistrationNetwork.ConfigFileName));
 
     static JObject? ReadCard(string file)
     {
@@ -114,7 +114,7 @@ public sealed class ModelCatalog : IDisposable
                 $"Registers the atlas ({atlasName}, {preset.VolumeSize} voxels) to an AP and a lateral radiograph with the network in {resolved}: " +
                 $"an affine module, then a local module (stationary velocity field, scaling and squaring). Preset {preset.Name}: radiographs are " +
                 $"block-averaged onto {preset.RadiographColumns}×{preset.RadiographRows} pixels, so their size must be a whole multiple of that; input " +
-                $"{config.Input} ({(config.Input == NetworkInputs.Masked ? "radiographs masked to the femur, as in training" : "whole radiographs")}), " +
+                $"{config.Input} ({(config.Input == NetworkConfig.Masked ? "radiographs masked to the femur, as in training" : "whole radiographs")}), " +
                 "attenuation images (bone bright). Results: the warped atlas (HU), its warped label map, the displacement field (pull-back, mm), " +
                 $"the affine (atlas → patient), and the warped femur projected through each view (overlay_ap, overlay_lateral). {trained}.";
             return new NetworkEngine(name, registrar, summary, description, atlasName);

@@ -1,9 +1,0 @@
-namespace SlicerReg.Core.Plotting;
-
-/// <summary>A rectangle of pixels: columns Left..Right−1, rows Top..Bottom−1 (row 0 at the top).</summary>
-public readonly record struct PixelRect(int Left, int Top, int Width, int Height)
-{
-    public int Right => Left + Width;
-    public int Bottom => Top + Height;
-    public bool Contains(int x, int y) => x >= Left && x < Right && y >= Top && y < Bottom;
-}
