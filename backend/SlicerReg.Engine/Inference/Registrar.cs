@@ -102,12 +102,12 @@ public sealed class Registrar : IDisposable
     {
         ArgumentNullException.ThrowIfNull(ap); ArgumentNullException.ThrowIfNull(lateral);
         progress?.Invoke(new("preparing inputs", 0));
+        var apNet = NetworkInputs.ToNetworkDetector(ap, Preset, "AP radiograph");
+        var latNet = NetworkInputs.ToNetworkDetector(lateral, Preset, "lateral radiograph");
         DegenerateInputs.CheckRadiograph(ap.Image, "AP radiograph");
         DegenerateInputs.CheckRadiograph(lateral.Image, "lateral radiograph");
         DegenerateInputs.CheckAtlasSeen(_femurCorners, ap.View, "AP view");
         DegenerateInputs.CheckAtlasSeen(_femurCorners, lateral.View, "lateral view");
-        var apNet = NetworkInputs.ToNetworkDetector(ap, Preset, "AP radiograph");
-        var latNet = NetworkInputs.ToNetworkDetector(lateral, Preset, "lateral radiograph");
         var views = new ViewPair(apNet.View, latNet.View);
         cancel.ThrowIfCancellationRequested();
         progress?.Invoke(new("loading network", 0.1));
