@@ -27,7 +27,13 @@ public sealed class OutputGrid
     public Volume? AtlasCt { get; }
     public Volume? AtlasLabel { get; }
 
-    OutputGrid(string name, Volume? ct, Volume? label) { Name = name; AtlasCt = ct; AtlasLabel = label; }
+    /// <summary>An output grid given by an atlas CT and its label map (null, null: the model's grid).</summary>
+    public OutputGrid(string name, Volume? ct, Volume? label)
+    {
+        if ((ct is null) != (label is null)) throw new ArgumentException("an output-grid atlas needs both its CT and its label map");
+        if (ct is not null) NetworkInputs.CheckPair(ct, label!, $"output-grid atlas {name}");
+        Name = name; AtlasCt = ct; AtlasLabel = label;
+    }
 
     /// <summary>
     /// "model", "paper" (the shipped paper-resolution atlas) or an atlas CT file whose label map is FILE_label.EXT (as the
@@ -41,7 +47,6 @@ public sealed class OutputGrid
         var ctVolume = VolumeFile.Read(ct);
         if (!File.Exists(label)) throw new FileNotFoundException($"--output-grid {choice}: its label map {label} was not found (an output atlas FILE.nrrd needs FILE_label.nrrd next to it)");
         var labelVolume = VolumeFile.Read(label);
-        NetworkInputs.CheckPair(ctVolume, labelVolume, $"output-grid atlas {ct}");
         return new OutputGrid(choice, ctVolume, labelVolume);
     }
 
@@ -60,15 +65,12 @@ public sealed class OutputGrid
     {
         ArgumentNullException.ThrowIfNull(result);
         if (AtlasCt is null || AtlasLabel is null) return result;
-        var grid = AtlasCt.Geometry;
-        using var scope = NewDisposeScope();
-        using var warp = new SpatialTransformer(grid);
-        using var psiVolume = TensorVolume.FromVolume(result.Displacement);
-        var psi = FieldResampler.Resample(psiVolume.Data, result.Displacement.Geometry, grid);
-        var (atlas, label, masked) = WarpAll(warp, psi);
+        var (atlas, label, masked) = Warp(result.Displacement);
         Volume? affineAtlas = null, affineLabel = null, affineMasked = null;
         if (result.AffineWarpedLabel is not null)
         {
+            using var scope = NewDisposeScope();
+            using var warp = new SpatialTransformer(AtlasCt.Geometry);
             using var t = tensor(result.Affine.ToRowMajor(), new long[] { 1, 4, 4 }, ScalarType.Float32);
             (affineAtlas, affineLabel, affineMasked) = WarpAll(warp, warp.AffineDisplacement(t));
         }
@@ -80,6 +82,20 @@ public sealed class OutputGrid
             ApProjectedLabel = Core.Xray.LabelProjector.Project(femur, result.Ap.View, 1),
             LateralProjectedLabel = Core.Xray.LabelProjector.Project(femur, result.Lateral.View, 1),
         };
+    }
+
+    /// <summary>
+    /// This grid's atlas CT (HU), label map and masked relative-attenuation atlas warped by <paramref name="displacement"/>
+    /// (Ψ on any grid covering it, upsampled trilinearly in mm).
+    /// </summary>
+    public (Volume Atlas, Volume Label, Volume Masked) Warp(Volume displacement)
+    {
+        ArgumentNullException.ThrowIfNull(displacement);
+        if (AtlasCt is null) throw new InvalidOperationException("the model output grid has no atlas of its own");
+        using var scope = NewDisposeScope();
+        using var warp = new SpatialTransformer(AtlasCt.Geometry);
+        using var psi = TensorVolume.FromVolume(displacement);
+        return WarpAll(warp, FieldResampler.Resample(psi.Data, displacement.Geometry, AtlasCt.Geometry));
     }
 
     (Volume Atlas, Volume Label, Volume Masked) WarpAll(SpatialTransformer warp, Tensor field)

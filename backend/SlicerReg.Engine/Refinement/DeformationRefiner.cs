@@ -21,8 +21,14 @@ namespace SlicerReg.Engine.Refinement;
 ///   integrated by scaling and squaring (<see cref="VelocityIntegrator"/>), upsampled to the grid being warped and composed
 ///   with T as the network composes Ψ,</item>
 /// </list>
-/// so that ProST projections of the masked atlas warped by Ψ match the masked radiographs:
-///   loss = −S(ProST(V∘Ψ), radiographs) + δ‖∇φ‖²   (S: <see cref="ProjectionSimilarity"/>, mean of the two views).
+/// so that ProST projections of the atlas warped by Ψ match the masked radiographs:
+///   loss = −S(ProST(A∘Ψ)·M, R) − σ·NCC(1 − exp(−ProST(F∘Ψ)/τ), M) + δ‖∇φ‖²,
+/// mean of the two views, with R the masked radiograph, M its outline (R &gt; 0), A the whole atlas in relative attenuation
+/// (bone, soft tissue and pelvis: a masked radiograph is the whole DRR inside the femur's outline, so this is the same
+/// image formation; projecting the masked femur alone leaves the soft tissue and the pelvis of the radiograph unexplained
+/// and pulls the femur out of shape to fit them), F the femur indicator (its projected thickness, saturated over τ mm, is
+/// a soft outline compared with M), S <see cref="ProjectionSimilarity"/> and δ the paper's smoothness weight.
+/// The pose stage adds a prior λ|ω|² toward the stated calibration (<see cref="RefinementOptions.PosePrior"/>).
 /// Adam; a pyramid over detector and volume together (each level block-averages both by its factor); a level ends on a
 /// plateau of its loss or when its share of the steps is spent. The refine grid is the atlas's own grid (its detector the
 /// preset's of that grid). Deterministic: no random draws, seeded anyway. Not thread-safe (one refinement at a time).
@@ -31,6 +37,8 @@ public sealed class DeformationRefiner : IDisposable
 {
     /// <summary>Extra depth range (mm) of every ProST so a pose correction does not move the femur out of the sampled beam.</summary>
     const double DepthMarginMm = 40;
+    /// <summary>τ: projected femur thickness (mm) at which the soft outline reaches 1 − 1/e.</summary>
+    const double OutlineMm = 3;
 
     readonly Device _device;
     readonly Tensor _atlas;
@@ -60,7 +68,10 @@ public sealed class DeformationRefiner : IDisposable
         if (_femurCorners.Count == 0) throw new ArgumentException($"the refinement atlas label map has no femur (label {NetworkInputs.FemurLabel})");
         FemurCentre = _femurCorners.Aggregate(Vec3.Zero, (s, p) => s + p) / _femurCorners.Count;
         _device = ComputeDevice.Select(device);
-        _atlas = NetworkInputs.MaskedVolume(atlasCt, atlasLabel, "refinement atlas").to(_device);
+        // Two channels warped together: the whole atlas in relative attenuation, and the femur indicator.
+        using (var femur = NetworkInputs.FemurMask(atlasLabel))
+        using (var ct = TensorVolume.FromVolume(atlasCt))
+            _atlas = cat(new[] { (ct.Data / 1000 + 1).clamp_min(0), femur }, 1).to(_device);
         _warp = new SpatialTransformer(Grid);
         _integrator = new VelocityIntegrator(ControlGrid);
     }
@@ -81,10 +92,11 @@ public sealed class DeformationRefiner : IDisposable
         DegenerateInputs.CheckAtlasSeen(_femurCorners, lateral.View, "lateral view");
         var clock = Stopwatch.StartNew();
         manual_seed(Options.Seed);
+        var originals = new[] { ap, lateral };
         var baseViews = new[] { NetworkInputs.ToNetworkDetector(ap, Preset, "AP radiograph"), NetworkInputs.ToNetworkDetector(lateral, Preset, "lateral radiograph") };
-        var levels = Options.Levels.Distinct().Where(f => FieldResampler.Divides(Grid, f) && baseViews.All(r => r.Image.Rows % f == 0 && r.Image.Columns % f == 0))
-                                   .OrderByDescending(f => f).Select(f => new Level(this, f, baseViews)).ToList();
-        if (levels.Count == 0 || levels[^1].Factor != 1) levels.Add(new Level(this, 1, baseViews));
+        var levels = Options.Levels.Concat(Options.RefinePose ? Options.PoseLevels : Array.Empty<int>()).Distinct().Where(f => FieldResampler.Divides(Grid, f) && baseViews.All(r => r.Image.Rows % f == 0 && r.Image.Columns % f == 0))
+                                   .OrderByDescending(f => f).Select(f => new Level(this, f, baseViews, originals)).ToList();
+        if (levels.Count == 0 || levels[^1].Factor != 1) levels.Add(new Level(this, 1, baseViews, originals));
         try
         {
             using var scope = NewDisposeScope();
@@ -93,8 +105,14 @@ public sealed class DeformationRefiner : IDisposable
             if (velocity is null) v0 = zeros(new long[] { 1, 3, ControlGrid.Size.K, ControlGrid.Size.J, ControlGrid.Size.I }, device: _device);
             else { using var tv = TensorVolume.FromVolume(velocity, _device); v0 = FieldResampler.Resample(tv.Data, velocity.Geometry, ControlGrid); }
             var v = new Parameter(v0.detach().clone());
-            var rotation = new Parameter(zeros(2, 3, device: _device));
-            var translation = new Parameter(zeros(2, 3, device: _device));
+            // The AP view defines the frame; the lateral view is corrected relative to it (PoseCorrection, "why one view").
+            var rotation = new Parameter(zeros(1, 3, device: _device));
+            var translation = new Parameter(zeros(1, 2, device: _device));   // in the lateral detector's plane
+            using var plane = tensor(lateral.View.ColumnDirection.ToArray().Concat(lateral.View.RowDirection.ToArray()).ToArray(),
+                                     new long[] { 1, 2, 3 }, ScalarType.Float32).to(_device);
+            using var apFrame = eye(4, device: _device).unsqueeze(0);
+            Tensor LateralTranslation() => (translation.unsqueeze(2) * plane).sum(1);
+            Tensor Pose() => cat(new[] { apFrame, PoseCorrection.Matrices(rotation, LateralTranslation(), FemurCentre) }, 0);
             int step = 0, total = (Options.RefinePose ? Options.PoseIterations : 0) + Options.Iterations;
             double initial = Measure(levels[^1], t, v, null);
 
@@ -103,26 +121,26 @@ public sealed class DeformationRefiner : IDisposable
             {
                 using var rotAdam = optim.Adam(new[] { rotation }, lr: Options.RotationStepRad);
                 using var transAdam = optim.Adam(new[] { translation }, lr: Options.TranslationStepMm);
-                foreach (var (level, budget) in Budgets(levels, Options.PoseIterations))
+                foreach (var (level, budget) in Budgets(levels.Where(l => Options.PoseLevels.Contains(l.Factor) || l.Factor == 1).ToList(), Options.PoseIterations))
                 {
                     using var warped = Warped(level, t, v).detach();  // the deformation is held during the pose stage
                     poseSteps += RunLevel(budget, cancel, () =>
                     {
                         rotAdam.zero_grad(); transAdam.zero_grad();
-                        var loss = -level.Similarity(warped, PoseCorrection.Matrices(rotation, translation, FemurCentre), Options.GradientNccWeight);
+                        var loss = -level.Similarity(warped, Pose(), Options.GradientNccWeight) + Options.PosePrior * (rotation * rotation).sum();
                         loss.backward();
                         rotAdam.step(); transAdam.step();
                         return loss;
                     }, loss => progress?.Invoke(new("pose", level.Factor, ++step, total, loss, double.NaN)));
                 }
             }
-            using var pose = Options.RefinePose ? PoseCorrection.Matrices(rotation, translation, FemurCentre).detach() : null;
+            using var pose = Options.RefinePose ? Pose().detach() : null;
 
             int deformationSteps = 0;
             if (Options.Iterations > 0)
             {
                 using var adam = optim.Adam(new[] { v }, lr: Options.VelocityStepMm);
-                foreach (var (level, budget) in Budgets(levels, Options.Iterations))
+                foreach (var (level, budget) in Budgets(levels.Where(l => Options.Levels.Contains(l.Factor) || l.Factor == 1).ToList(), Options.Iterations))
                     deformationSteps += RunLevel(budget, cancel, () =>
                     {
                         adam.zero_grad();
@@ -149,9 +167,9 @@ public sealed class DeformationRefiner : IDisposable
             if (Options.RefinePose)
             {
                 var r = rotation.detach().cpu().to(ScalarType.Float64).data<double>().ToArray();
-                var tr = translation.detach().cpu().to(ScalarType.Float64).data<double>().ToArray();
-                for (int n = 0; n < 2; n++)
-                    poses.Add(new PoseCorrection(n == 0 ? "ap" : "lateral", new Vec3(r[3 * n], r[3 * n + 1], r[3 * n + 2]), new Vec3(tr[3 * n], tr[3 * n + 1], tr[3 * n + 2]), FemurCentre));
+                var tr = LateralTranslation().detach().cpu().to(ScalarType.Float64).data<double>().ToArray();
+                poses.Add(new PoseCorrection("ap", Vec3.Zero, Vec3.Zero, FemurCentre));
+                poses.Add(new PoseCorrection("lateral", new Vec3(r[0], r[1], r[2]), new Vec3(tr[0], tr[1], tr[2]), FemurCentre));
             }
             return new RefinementResult
             {
@@ -204,14 +222,14 @@ public sealed class DeformationRefiner : IDisposable
         return level.Warp.forward(level.Atlas, psi).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Plain global NCC of the projections and the radiographs, mean of the two views.</summary>
+    /// <summary>NCC of the projections and the radiographs inside the radiographs' outlines, mean of the two views.</summary>
     double Measure(Level level, Tensor t, Tensor v, Tensor? pose)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var warped = Warped(level, t, v);
         double sum = 0;
-        for (int n = 0; n < 2; n++) sum += ProjectionSimilarity.Ncc(level.Project(n, warped, pose), level.Targets[n]).item<float>();
+        for (int n = 0; n < 2; n++) sum += ProjectionSimilarity.Ncc(level.Intensity(n, level.Project(n, warped, pose)), level.Targets[n], level.Masks[n]).item<float>();
         return sum / 2;
     }
 
@@ -223,37 +241,66 @@ public sealed class DeformationRefiner : IDisposable
         public Tensor Atlas { get; }
         public SpatialTransformer Warp { get; }
         public Tensor[] Targets { get; }
+        /// <summary>The radiographs' outlines M (fraction of each pixel inside, after block averaging).</summary>
+        public Tensor[] Masks { get; }
         readonly ProjectiveSpatialTransformer[] _prost;
+        readonly double _outlineWeight;
 
-        public Level(DeformationRefiner owner, int factor, Radiograph[] radiographs)
+        public Level(DeformationRefiner owner, int factor, Radiograph[] radiographs, Radiograph[] originals)
         {
             Factor = factor;
             Grid = FieldResampler.Coarsened(owner.Grid, factor);
             Atlas = factor == 1 ? owner._atlas.alias() : F.avg_pool3d(owner._atlas, new long[] { factor, factor, factor });
             Warp = new SpatialTransformer(Grid);
-            int samples = Math.Max(16, owner.Preset.SamplesPerRay / factor);
+            _outlineWeight = owner.Options.OutlineWeight;
             var coarse = radiographs.Select(r => factor == 1 ? r
                 : NetworkInputs.ToNetworkDetector(r, owner.Preset with { RadiographRows = r.Image.Rows / factor, RadiographColumns = r.Image.Columns / factor })).ToArray();
             Targets = coarse.Select(r => NetworkInputs.Image(r.Image).to(owner._device)).ToArray();
-            _prost = coarse.Select(r => new ProjectiveSpatialTransformer(r.View, Grid, samples, DepthMarginMm)).ToArray();
+            // The outline at the radiograph's own resolution, block-averaged like the radiograph: an edge pixel is partly
+            // inside, and the projection is weighted by that fraction as the block mean of the masked radiograph is.
+            Masks = originals.Select((r, n) =>
+            {
+                using var full = NetworkInputs.Image(r.Image);
+                using var inside = full.gt(0).to(ScalarType.Float32);
+                int fc = r.Image.Columns / coarse[n].Image.Columns, fr = r.Image.Rows / coarse[n].Image.Rows;
+                return (fc == 1 && fr == 1 ? inside.clone() : F.avg_pool2d(inside, new long[] { fr, fc })).to(owner._device);
+            }).ToArray();
+            // Samples along each ray every half of the level's smallest voxel spacing: coarser steps alias the bone edges the
+            // image terms compare (the network's own ProST, which only feeds an encoder, samples more sparsely).
+            _prost = coarse.Select(r =>
+            {
+                var range = BeamGeometry.ForVolume(r.View, Grid, 1, DepthMarginMm);
+                double step = 0.5 * Math.Min(Grid.Spacing.X, Math.Min(Grid.Spacing.Y, Grid.Spacing.Z));
+                return new ProjectiveSpatialTransformer(new BeamGeometry(r.View, range.NearMm, range.FarMm, (int)Math.Ceiling((range.FarMm - range.NearMm) / step)), Grid);
+            }).ToArray();
         }
 
+        /// <summary>Both channels' projections (1, 2, rows, columns) of <paramref name="warped"/> in one view, through its pose correction.</summary>
         public Tensor Project(int view, Tensor warped, Tensor? pose)
             => _prost[view].forward(warped, pose is null ? null : pose.narrow(0, view, 1));
 
-        /// <summary>Mean similarity of the two views' projections of <paramref name="warped"/> to their radiographs.</summary>
+        /// <summary>The whole atlas's projection inside the radiograph's outline: what the masked radiograph shows.</summary>
+        public Tensor Intensity(int view, Tensor projection) => projection.narrow(1, 0, 1) * Masks[view];
+
+        /// <summary>Mean over the two views of S(intensity) + σ·NCC(soft outline, M), normalised by 1 + σ.</summary>
         public Tensor Similarity(Tensor warped, Tensor? pose, double gradientWeight)
         {
             using var scope = NewDisposeScope();
-            var s = (ProjectionSimilarity.Compute(Project(0, warped, pose), Targets[0], gradientWeight)
-                     + ProjectionSimilarity.Compute(Project(1, warped, pose), Targets[1], gradientWeight)) / 2;
-            return s.MoveToOuterDisposeScope();
+            Tensor total = zeros(1, warped.dtype, warped.device).squeeze();
+            for (int n = 0; n < 2; n++)
+            {
+                var p = Project(n, warped, pose);
+                total = total + ProjectionSimilarity.Compute(Intensity(n, p), Targets[n], gradientWeight, Masks[n]);
+                if (_outlineWeight > 0)
+                    total = total + _outlineWeight * ProjectionSimilarity.Ncc(1 - (-p.narrow(1, 1, 1) / OutlineMm).exp(), Masks[n]);
+            }
+            return (total / (2 * (1 + _outlineWeight))).MoveToOuterDisposeScope();
         }
 
         public void Dispose()
         {
             Atlas.Dispose(); Warp.Dispose();
-            foreach (var t in Targets) t.Dispose();
+            foreach (var t in Targets.Concat(Masks)) t.Dispose();
             foreach (var p in _prost) p.Dispose();
         }
     }

@@ -5,14 +5,20 @@ using static TorchSharp.torch;
 namespace SlicerReg.Engine.Refinement;
 
 /// <summary>
-/// A rigid correction of one view's calibration, recovered by pose refinement (docs/refinement.md, "Pose"):
+/// A rigid correction of one view's calibration, recovered by pose refinement (docs/refinement.md, "Pose refinement"):
 ///   M(p) = R(ω)·(p − c) + c + t,
 /// a rotation vector ω (axis × angle, radians; R by Rodrigues' formula) about the atlas femur's centre c and a translation
 /// t (mm). M is the pull-back sampling transform of ProST: projecting through the stated view while reading the volume at
 /// M·p is projecting through the view moved by M (<see cref="Apply"/>), so M⁻¹ is the calibration error it undoes.
-/// Six degrees of freedom per view because a C-arm's calibration errs independently in each view; the rotation is about
-/// the femur rather than the source or the isocentre so that a rotation barely moves the femur's projection sideways and
-/// the two parameter blocks stay nearly independent (Adam treats them per parameter).
+/// Why one view: the radiographs fix the views only relative to each other and to the patient, so a common rigid error of
+/// both views is a rigid motion of the patient — which T of the registration already carries — and correcting both leaves
+/// a six-dimensional family of equally good answers (measured: the error-free AP view drifted 2–4° along it). The AP view
+/// therefore defines the frame (its correction is the identity) and the lateral view is corrected relative to it.
+/// Why five degrees of freedom: the three rotations and the translation in the lateral detector's plane. The translation
+/// along the central ray only changes the magnification (~1% per 10 mm here), and with it free the optimiser traded it
+/// against the out-of-plane rotations (measured: 8 mm of depth drift). The rotation is about the femur rather than the
+/// source or the isocentre so that it barely moves the femur's projection sideways and the rotation and translation blocks
+/// stay nearly independent (Adam treats them per parameter).
 /// </summary>
 public sealed record PoseCorrection(string View, Vec3 RotationVector, Vec3 TranslationMm, Vec3 Centre)
 {

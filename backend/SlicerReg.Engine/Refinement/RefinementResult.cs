@@ -14,7 +14,7 @@ public sealed record RefinementResult
     public required Mat4 Affine { get; init; }
     /// <summary>The recovered correction of each view (AP, lateral); empty without pose refinement.</summary>
     public required IReadOnlyList<PoseCorrection> Poses { get; init; }
-    /// <summary>Global NCC of the projections and the radiographs on the finest level, mean of the two views, before and after.</summary>
+    /// <summary>NCC of the projections and the radiographs inside the radiographs' outlines on the finest level, mean of the two views, before and after.</summary>
     public required double InitialNcc { get; init; }
     public required double FinalNcc { get; init; }
     public required int PoseSteps { get; init; }
