@@ -90,6 +90,7 @@ public sealed class DeformationRefiner : IDisposable
         DegenerateInputs.CheckRadiograph(lateral.Image, "lateral radiograph");
         DegenerateInputs.CheckAtlasSeen(_femurCorners, ap.View, "AP view");
         DegenerateInputs.CheckAtlasSeen(_femurCorners, lateral.View, "lateral view");
+        CheckMasked(ap, "AP radiograph"); CheckMasked(lateral, "lateral radiograph");
         var clock = Stopwatch.StartNew();
         manual_seed(Options.Seed);
         var originals = new[] { ap, lateral };
@@ -181,6 +182,15 @@ public sealed class DeformationRefiner : IDisposable
         {
             foreach (var l in levels) l.Dispose();
         }
+    }
+
+    /// <summary>The refinement reads the femur's outline from the masked radiograph (zero outside it); an unmasked one has none.</summary>
+    static void CheckMasked(Radiograph r, string what)
+    {
+        var px = r.Image.Pixels;
+        double inside = px.Count(p => p > 0) / (double)px.Length;
+        if (inside > 0.9)
+            throw new ArgumentException(FormattableString.Invariant($"{what}: {inside:P0} of its pixels are non-zero; the refinement needs the radiograph masked by the femur's outline (0 outside it), as `slicerreg simulate` writes *_masked_drr.nrrd"));
     }
 
     /// <summary>Each level's share of <paramref name="steps"/>, the remainder to the finest.</summary>
