@@ -184,7 +184,11 @@ public sealed class DeformationRefiner : IDisposable
         }
     }
 
-    /// <summary>The refinement reads the femur's outline from the masked radiograph (zero outside it); an unmasked one has none.</summary>
+    /// <summary>
+    /// The refinement reads the femur's outline from the masked radiograph (zero outside it). A radiograph that is non-zero
+    /// almost everywhere (a real, unmasked X-ray) has none and is refused; a DRR that is zero only outside the CT's box is not
+    /// caught here.
+    /// </summary>
     static void CheckMasked(Radiograph r, string what)
     {
         var px = r.Image.Pixels;
