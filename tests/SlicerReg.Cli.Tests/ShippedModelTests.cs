@@ -27,7 +27,9 @@ public class ShippedModelTests
     {
         // Run from a folder outside the repository: the default model is found from the program's own location.
         string outDir = Path.Combine(_root, "demo");
-        var (code, text, err) = SlicerRegProcess.RunIn(_root, "demo", "--out", outDir, "--seed", "7");
+        // On the model's grid, so the written label map can be scored against the truth voxel for voxel (the default paper
+        // grid is checked by TwoProcessesRegisterBitForBitAlike…).
+        var (code, text, err) = SlicerRegProcess.RunIn(_root, "demo", "--out", outDir, "--seed", "7", "--output-grid", "model");
         Assert.That(code, Is.EqualTo(0), err);
         Assert.That(text, Does.Contain(ModelName).And.Contain(outDir).And.Contain("Dice").And.Contain("ASSD"));
         foreach (var f in new[] { "warped_atlas.nrrd", "warped_atlas_label.nrrd", "displacement_field.nrrd", "affine.tfm", "ground_truth_ct.nrrd",
@@ -74,6 +76,7 @@ public class ShippedModelTests
         }).ToList();
         foreach (var f in new[] { "displacement_field.nrrd", "warped_atlas_label.nrrd", "warped_atlas.nrrd", "affine.tfm" })
             Assert.That(File.ReadAllBytes(Path.Combine(runs[1], f)), Is.EqualTo(File.ReadAllBytes(Path.Combine(runs[0], f))), f);
+        Assert.That(VolumeFile.Read(Path.Combine(runs[0], "warped_atlas_label.nrrd")).Size, Is.EqualTo(Core.Anatomy.NetworkPreset.Paper.VolumeSize), "the default --output-grid is the paper grid");
     }
 
     [Test]

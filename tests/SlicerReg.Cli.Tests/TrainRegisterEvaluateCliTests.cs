@@ -51,7 +51,8 @@ public class TrainRegisterEvaluateCliTests
         var warped = VolumeFile.Read(Path.Combine(outDir, "warped_atlas.nrrd"));
         var label = VolumeFile.Read(Path.Combine(outDir, "warped_atlas_label.nrrd"));
         var field = VolumeFile.Read(Path.Combine(outDir, "displacement_field.nrrd"));
-        Assert.That((warped.Size, label.Size, field.Size), Is.EqualTo((atlas.Size, atlas.Size, atlas.Size)));
+        var paper = SlicerReg.Core.Anatomy.NetworkPreset.Paper.VolumeSize;
+        Assert.That((warped.Size, label.Size, field.Size), Is.EqualTo((paper, paper, atlas.Size)), "atlas and labels on the paper grid (the default --output-grid), Ψ on the model's");
         Assert.That((label.Kind, field.Kind), Is.EqualTo((VolumeKind.LabelMap, VolumeKind.DisplacementField)));
         Assert.That(File.ReadAllText(Path.Combine(outDir, "affine.tfm")), Does.StartWith("#Insight Transform File V1.0"));
         foreach (var png in new[] { "overlay_ap.png", "overlay_lateral.png" })

@@ -3,6 +3,7 @@ using SlicerReg.Core.Imaging;
 using SlicerReg.Core.IO;
 using SlicerReg.Core.Xray;
 using SlicerReg.Engine.Inference;
+using SlicerReg.Engine.Refinement;
 
 namespace SlicerReg.Cli.Commands;
 
@@ -14,10 +15,12 @@ public sealed class RegisterCommand : ICommand
 {
     public string Name => "register";
     public string Summary => "register the atlas of a trained model to two calibrated radiographs";
-    public string Usage => "slicerreg register --ap AP --lat LAT [--ap-view V.json --lat-view V.json] --model MODEL --out DIR [--device cpu|cuda]\n" +
+    public string Usage => "slicerreg register --ap AP --lat LAT [--ap-view V.json --lat-view V.json] --model MODEL|none --out DIR [--device cpu|cuda]\n" +
+                           $"             {RefineArguments.Usage}\n" +
                            "             [" + DaemonArguments.Usage + "]\n" +
-                           "             with --server: on a running daemon, MODEL = a model name it lists";
-    public IReadOnlySet<string> Flags { get; } = new HashSet<string>(DaemonArguments.Flags);
+                           "             with --server: on a running daemon, MODEL = a model name it lists\n" +
+                           "             --model none needs --refine (refinement from the unregistered atlas); --output-grid defaults to paper (atlas/paper/)";
+    public IReadOnlySet<string> Flags { get; } = new HashSet<string>(DaemonArguments.Flags.Concat(RefineArguments.Flags));
 
     public int Run(Arguments args, TextWriter stdout)
     {
@@ -28,7 +31,10 @@ public sealed class RegisterCommand : ICommand
         string outDir = args.Option("out") ?? throw new UsageException("--out DIR is required");
         string device = args.Option("device") ?? "cpu";
         var server = DaemonArguments.Read(args);
+        var refine = RefineArguments.Parse(args);
         args.RejectUnknown();
+        if (server != null && (refine.Refine || refine.OutputGridChoice != null)) throw new UsageException("--refine and --output-grid run locally only (not yet with --server)");
+        if (model == "none" && !refine.Refine) throw new UsageException("--model none registers nothing by itself: add --refine (refinement from the unregistered atlas)");
         if (server != null && args.Option("device") != null) throw new UsageException("--device is the daemon's choice (slicerreg serve --device) when --server is given");
         if (args.Positional.Count != 0) throw new UsageException($"register takes no positional arguments (got '{args.Positional[0]}')");
         if ((apView is null) != (latView is null)) throw new UsageException("give both --ap-view and --lat-view, or neither (the views stored in the radiograph files are used)");
@@ -42,10 +48,25 @@ public sealed class RegisterCommand : ICommand
             stdout.WriteLine($"registered on {server.Address} with model {model}; wrote {string.Join(", ", remote.Select(Path.GetFileName))} to {outDir}");
             return 0;
         }
-        using var registrar = Registrar.Load(model, device);
-        var result = registrar.Register(apImage, latImage);
-        var files = RegistrationFiles.Write(outDir, result);
-        stdout.WriteLine($"registered with {registrar.Folder}; wrote {string.Join(", ", files.Select(Path.GetFileName))} to {outDir}");
+        var outputGrid = OutputGrid.Resolve(refine.OutputGridChoice);
+        RegistrationResult? result = null;
+        string by = "the unregistered atlas";
+        if (model != "none")
+        {
+            using var registrar = Registrar.Load(model, device);
+            result = registrar.Register(apImage, latImage);
+            by = registrar.Folder;
+        }
+        RefinementResult? refinement = null;
+        if (refine.Refine)
+        {
+            (result, refinement) = RefinedRegistration.Run(refine.Grid, refine.Options, apImage, latImage, result, RefineArguments.Printer(stdout), device: device);
+            RefineArguments.PrintSummary(stdout, refinement);
+        }
+        var files = RegistrationFiles.Write(outDir, outputGrid.Apply(result!)).ToList();
+        if (refinement != null) files.AddRange(RefinedRegistration.WriteReport(outDir, refine.Grid, refine.Options, refinement, latImage.View));
+        stdout.WriteLine($"registered with {by}{(refinement != null ? $", refined on the {refine.Grid} grid" : "")}, output grid {outputGrid.Name}; " +
+                         $"wrote {string.Join(", ", files.Select(Path.GetFileName))} to {outDir}");
         return 0;
     }
 

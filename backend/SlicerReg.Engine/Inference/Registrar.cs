@@ -34,6 +34,8 @@ public sealed record RegistrationResult
     public required Volume Displacement { get; init; }
     /// <summary>T of the affine module: RAS pull-back (patient point → atlas point).</summary>
     public required Mat4 Affine { get; init; }
+    /// <summary>The local module's stationary velocity v (RAS mm, model grid): where a test-time refinement starts (docs/refinement.md).</summary>
+    public Volume? Velocity { get; init; }
     /// <summary>The input radiographs as given, and the warped femur label projected onto them (0/1, rays that cross it).</summary>
     public required Radiograph Ap { get; init; }
     public required Radiograph Lateral { get; init; }
@@ -122,7 +124,7 @@ public sealed class Registrar : IDisposable
         cancel.ThrowIfCancellationRequested();
         progress?.Invoke(new("running network", 0.2));
         var grid = AtlasCt.Geometry;
-        Volume warpedAtlas, warpedLabel, warpedMasked, field; Volume? affineAtlas = null, affineLabel = null, affineMasked = null; Mat4 affine;
+        Volume warpedAtlas, warpedLabel, warpedMasked, field, velocity; Volume? affineAtlas = null, affineLabel = null, affineMasked = null; Mat4 affine;
         using (var scope = NewDisposeScope())
         using (no_grad())
         {
@@ -141,6 +143,7 @@ public sealed class Registrar : IDisposable
                 affineMasked = TensorVolume.ToVolume(output.WarpedAffine, grid);
             }
             field = TensorVolume.ToVolume(output.Displacement, grid, 0, VolumeKind.DisplacementField);
+            velocity = TensorVolume.ToVolume(output.Velocity, grid, 0, VolumeKind.DisplacementField);
             affine = Mat4.FromRowMajor(output.AffineTransform[0].to(ScalarType.Float64).cpu().data<double>().ToArray());
         }
         cancel.ThrowIfCancellationRequested();
@@ -152,7 +155,7 @@ public sealed class Registrar : IDisposable
         return new RegistrationResult
         {
             WarpedAtlas = warpedAtlas, WarpedLabel = warpedLabel, AffineWarpedAtlas = affineAtlas, AffineWarpedLabel = affineLabel,
-            WarpedMaskedAtlas = warpedMasked, AffineWarpedMaskedAtlas = affineMasked, Displacement = field, Affine = affine,
+            WarpedMaskedAtlas = warpedMasked, AffineWarpedMaskedAtlas = affineMasked, Displacement = field, Affine = affine, Velocity = velocity,
             Ap = ap, Lateral = lateral, ApProjectedLabel = apMask, LateralProjectedLabel = latMask,
         };
     }
