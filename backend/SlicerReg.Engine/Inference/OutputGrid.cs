@@ -3,7 +3,6 @@ using SlicerReg.Core.Imaging;
 using SlicerReg.Core.IO;
 using SlicerReg.Engine.Network;
 using SlicerReg.Engine.Projection;
-using SlicerReg.Engine.Refinement;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -5,7 +5,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
-namespace SlicerReg.Engine.Refinement;
+namespace SlicerReg.Engine.Network;
 
 /// <summary>
 /// Moves a field or volume from one voxel grid to another in patient space (RAS mm): every voxel centre of the target grid
