@@ -83,7 +83,9 @@ public class NetworkEngineTests
     public async Task DaemonResult_IsIdenticalToRegisterRunDirectly()
     {
         string outDir = _folder.File("register-out");
-        ExternalTool.Check("dotnet", DaemonProcess.CliDll, "register", "--ap", _ap, "--lat", _lat, "--model", Path.Combine(_models, "tiny-untrained"), "--out", outDir);
+        // The daemon returns the model's grid (its --output-grid is not built yet); `register` writes the paper grid by default.
+        ExternalTool.Check("dotnet", DaemonProcess.CliDll, "register", "--ap", _ap, "--lat", _lat, "--model", Path.Combine(_models, "tiny-untrained"), "--out", outDir,
+                           "--output-grid", "model");
 
         using var client = _daemon.Client();
         var (job, summary, events) = await Run(client, "tiny-untrained", Read(_ap), Read(_lat));
