@@ -78,9 +78,9 @@ public class ReliabilityTests
             var y64 = CheckedConvolution.Apply(x64, w64, null, stride, 1, ConvolutionPath.Native);
             (y64 * upstream.to(ScalarType.Float64)).sum().backward();
             string layer = $"{name}: {weight.shape[1]} → {weight.shape[0]} channels, {spatial}D, stride {stride}";
-            Assert.That(RelativeError(y, y64), Is.LessThan(ConvolutionSelfCheck.Tolerance), layer + ", forward");
-            Assert.That(RelativeError(x.grad!, x64.grad!), Is.LessThan(ConvolutionSelfCheck.Tolerance), layer + ", input gradient");
-            Assert.That(RelativeError(w.grad!, w64.grad!), Is.LessThan(ConvolutionSelfCheck.Tolerance), layer + ", weight gradient");
+            Assert.That(ConvolutionSelfCheck.RelativeError(y, y64), Is.LessThan(ConvolutionSelfCheck.Tolerance), layer + ", forward");
+            Assert.That(ConvolutionSelfCheck.RelativeError(x.grad!, x64.grad!), Is.LessThan(ConvolutionSelfCheck.Tolerance), layer + ", input gradient");
+            Assert.That(ConvolutionSelfCheck.RelativeError(w.grad!, w64.grad!), Is.LessThan(ConvolutionSelfCheck.Tolerance), layer + ", weight gradient");
         }
     }
 
@@ -106,7 +106,7 @@ public class ReliabilityTests
             var plain = Run(ConvolutionPath.Native);
             Assert.That(aligned.y.shape, Is.EqualTo(plain.y.shape));
             foreach (var (a, p, what) in new[] { (aligned.y, plain.y, "output"), (aligned.dx, plain.dx, "input gradient"), (aligned.dw, plain.dw, "weight gradient"), (aligned.db, plain.db, "bias gradient") })
-                Assert.That(RelativeError(a, p), Is.LessThan(1e-12), $"{cin} → {cout}: {what}");
+                Assert.That(ConvolutionSelfCheck.RelativeError(a, p), Is.LessThan(1e-12), $"{cin} → {cout}: {what}");
         }
     }
 
@@ -195,13 +195,5 @@ public class ReliabilityTests
         var e = Assert.Throws<NonFiniteResultException>(() => registrar.Register(ap, lat));
         Assert.That(e!.Stage, Does.Contain("local module"));
         Assert.That(e.Message, Does.Contain("non-finite").And.Contain("nothing was written"));
-    }
-
-    static double RelativeError(Tensor value, Tensor reference)
-    {
-        using var scope = NewDisposeScope();
-        if (!value.isfinite().all().item<bool>()) return double.PositiveInfinity;
-        double scale = Math.Max(reference.abs().max().item<double>(), 1e-12);
-        return (value.to(ScalarType.Float64) - reference.to(ScalarType.Float64)).abs().max().item<double>() / scale;
     }
 }

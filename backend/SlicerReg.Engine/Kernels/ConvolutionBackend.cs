@@ -1,9 +1,7 @@
-using System.Diagnostics;
-
 namespace SlicerReg.Engine.Kernels;
 
 /// <summary>The convolution path in use in this process, and why it was chosen.</summary>
-public sealed record ConvolutionChoice(ConvolutionPath Path, string Reason, IReadOnlyList<ConvolutionCheckResult> Checks, TimeSpan Elapsed);
+public sealed record ConvolutionChoice(ConvolutionPath Path, string Reason, IReadOnlyList<ConvolutionCheckResult> Checks);
 
 /// <summary>
 /// Chooses, once per process and before the first convolution, the cheapest <see cref="ConvolutionPath"/> that is correct on
@@ -38,7 +36,6 @@ public static class ConvolutionBackend
 
     static ConvolutionChoice Choose()
     {
-        var clock = Stopwatch.StartNew();
         ComputeDevice.EnsureLoaded();
         LibTorchSwitches.TryDisableNnpack();
         var checks = new List<ConvolutionCheckResult>();
@@ -52,7 +49,7 @@ public static class ConvolutionBackend
         ConvolutionChoice Chosen(ConvolutionPath p, string reason)
         {
             LibTorchSwitches.TrySetOneDnn(p != ConvolutionPath.Native);
-            return new ConvolutionChoice(p, reason, checks, clock.Elapsed);
+            return new ConvolutionChoice(p, reason, checks);
         }
 
         string? forced = Environment.GetEnvironmentVariable(OverrideVariable)?.Trim();

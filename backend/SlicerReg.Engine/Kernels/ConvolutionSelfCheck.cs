@@ -97,12 +97,14 @@ public static class ConvolutionSelfCheck
         }
     }
 
-    static double RelativeError(Tensor value, Tensor reference)
+    /// <summary>max |value − reference| over max |reference|, in float64; NaN when <paramref name="value"/> holds a non-finite element.</summary>
+    public static double RelativeError(Tensor value, Tensor reference)
     {
         using var scope = NewDisposeScope();
         if (!value.isfinite().all().item<bool>()) return double.NaN;
-        double scale = Math.Max(reference.abs().max().item<double>(), 1e-12);
-        return (value.to(ScalarType.Float64) - reference).abs().max().item<double>() / scale;
+        var r = reference.to(ScalarType.Float64);
+        double scale = Math.Max(r.abs().max().item<double>(), 1e-12);
+        return (value.to(ScalarType.Float64) - r).abs().max().item<double>() / scale;
     }
 
     /// <summary>Allocates blocks of a few sizes filled with NaN and frees them, so the allocator hands out poisoned memory next.</summary>

@@ -39,7 +39,7 @@ static class ConvolutionVerdictCache
             var checks = ((JArray)o["checks"]!).Select(c => new ConvolutionCheckResult(
                 Enum.Parse<ConvolutionPath>((string)c["path"]!), (bool)c["passed"]!, (double?)c["worstRelativeError"] ?? double.NaN,
                 (string)c["worstCase"]!, TimeSpan.FromMilliseconds((double)c["milliseconds"]!))).ToList();
-            return new ConvolutionChoice(path, $"{(string)o["reason"]!} [verdict of {(string)o["checkedAt"]!}, cached in {file}; delete it to check again]", checks, TimeSpan.Zero);
+            return new ConvolutionChoice(path, $"{(string)o["reason"]!} [verdict of {(string)o["checkedAt"]!}, cached in {file}; delete it to check again]", checks);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or ArgumentException
                                     or InvalidCastException or NullReferenceException or FormatException) { return null; }
