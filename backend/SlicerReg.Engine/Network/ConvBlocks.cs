@@ -16,14 +16,12 @@ public sealed class Conv2dBlock : Module<Tensor, Tensor>
     readonly Conv2d conv;
     readonly BatchNorm2d norm;
     readonly LeakyReLU act;
-    readonly long stride;
 
     public Conv2dBlock(long inChannels, long outChannels, long stride, double slope) : base(nameof(Conv2dBlock))
     {
         if (inChannels < 1 || outChannels < 1) throw new ArgumentException($"channels must be positive, got {inChannels} → {outChannels}");
         // No conv bias: batch normalisation's shift replaces it.
         conv = Conv2d(inChannels, outChannels, kernel_size: 3, stride: stride, padding: 1, bias: false);
-        this.stride = stride;
         norm = BatchNorm2d(outChannels);
         act = LeakyReLU(slope);
         RegisterComponents();
@@ -32,7 +30,7 @@ public sealed class Conv2dBlock : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        return act.forward(norm.forward(CheckedConvolution.Apply(x, conv.weight!, null, stride, 1))).MoveToOuterDisposeScope();
+        return act.forward(norm.forward(CheckedConvolution.Apply(x, conv.weight!, null, conv.stride[0], 1))).MoveToOuterDisposeScope();
     }
 }
 
