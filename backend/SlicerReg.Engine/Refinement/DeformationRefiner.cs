@@ -23,12 +23,13 @@ namespace SlicerReg.Engine.Refinement;
 ///   with T as the network composes Ψ,</item>
 /// </list>
 /// so that ProST projections of the atlas warped by Ψ match the masked radiographs:
-///   loss = −S(ProST(A∘Ψ)·M, R) − σ·NCC(1 − exp(−ProST(F∘Ψ)/τ), M) + δ‖∇φ‖²,
+///   loss = −S(ProST(A∘Ψ)·M, R) − σ·NCC(1 − exp(−ProST(F∘Ψ)/τ), M) + δ‖∇(φ − φ₀)‖²,
 /// mean of the two views, with R the masked radiograph, M its outline (R &gt; 0), A the whole atlas in relative attenuation
 /// (bone, soft tissue and pelvis: a masked radiograph is the whole DRR inside the femur's outline, so this is the same
 /// image formation; projecting the masked femur alone leaves the soft tissue and the pelvis of the radiograph unexplained
 /// and pulls the femur out of shape to fit them), F the femur indicator (its projected thickness, saturated over τ mm, is
-/// a soft outline compared with M), S <see cref="ProjectionSimilarity"/> and δ the paper's smoothness weight.
+/// a soft outline compared with M), S <see cref="ProjectionSimilarity"/>, φ₀ = exp(v₀) the start's field and δ the paper's
+/// smoothness weight, on the change the refinement makes.
 /// The pose stage adds a prior λ|ω|² toward the stated calibration (<see cref="RefinementOptions.PosePrior"/>).
 /// Adam; a pyramid over detector and volume together (each level block-averages both by its factor); a level ends on a
 /// plateau of its loss or when its share of the steps is spent. The refine grid is the atlas's own grid (its detector the
@@ -142,13 +143,17 @@ public sealed class DeformationRefiner : IDisposable
             if (Options.Iterations > 0)
             {
                 using var adam = optim.Adam(new[] { v }, lr: Options.VelocityStepMm);
+                Tensor phi0;
+                using (no_grad()) phi0 = _integrator.forward(v0).detach();
                 foreach (var (level, budget) in Budgets(levels.Where(l => Options.Levels.Contains(l.Factor) || l.Factor == 1).ToList(), Options.Iterations))
                     deformationSteps += RunLevel(budget, cancel, () =>
                     {
                         adam.zero_grad();
                         var phi = _integrator.forward(v);
+                        // Smoothness of the change the refinement makes, not of the whole field: penalising φ itself pulls the
+                        // network's deformation back toward the atlas (docs/refinement.md, "From the network's start").
                         var loss = -level.Similarity(Warped(level, t, phi, integrated: true), pose, Options.GradientNccWeight)
-                                   + Options.SmoothnessWeight * RegistrationLoss.Smoothness(phi, ControlGrid.Spacing);
+                                   + Options.SmoothnessWeight * RegistrationLoss.Smoothness(phi - phi0, ControlGrid.Spacing);
                         loss.backward();
                         adam.step();
                         return loss;
@@ -222,7 +227,8 @@ public sealed class DeformationRefiner : IDisposable
             }
             taken++;
             report(loss);
-            if (loss < best - Options.PlateauTolerance * Math.Abs(best)) { best = loss; since = 0; }
+            // The first step sets the mark (∞ − tolerance·∞ would be NaN, and every later step would count as no progress).
+            if (taken == 1 || loss < best - Options.PlateauTolerance * Math.Abs(best)) { best = loss; since = 0; }
             else if (++since >= Options.Patience) break;
         }
         return taken;
