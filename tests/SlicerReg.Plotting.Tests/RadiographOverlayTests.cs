@@ -47,6 +47,9 @@ public class RadiographOverlayTests
         int k = f.PlotArea.Width / cols;
         Assert.That(k, Is.EqualTo(4), "64 columns enlarged to 256");
         Assert.That((f.PlotArea.Width, f.PlotArea.Height), Is.EqualTo((cols * k, rows * k)));
+        var header = new PixelRect(0, 0, f.Width, f.PlotArea.Top);
+        Assert.That(PlotReference.Near(png, RadiographOverlay.ProjectedColour, 0, header).Count, Is.GreaterThanOrEqualTo(16 * 3), "legend swatch: projected");
+        Assert.That(PlotReference.Near(png, RadiographOverlay.ReferenceColour, 0, header).Count, Is.GreaterThanOrEqualTo(16 * 3), "legend swatch: reference");
 
         var p = Outline(png, f, projected, RadiographOverlay.ProjectedColour, tmp);
         TestContext.Out.WriteLine($"projected: {p.ToString(Newtonsoft.Json.Formatting.None)}");
