@@ -51,7 +51,9 @@ public class EvaluationReportTests
         Assert.That(decoded.Keys, Is.EquivalentTo(pngs));
         foreach (var png in pngs)
         {
-            var (w, h, nonWhite) = decoded[png];
+            var d = decoded[png];
+            int w = d.Width, h = d.Height;
+            double nonWhite = d.NonWhite;
             TestContext.Out.WriteLine($"{Path.GetFileName(png)}: {w}×{h}, {nonWhite:P1} not white");
             Assert.That((w, h), Is.EqualTo(Path.GetFileName(png).StartsWith("boxplot") ? (800, 500) : (w, h)), png);
             Assert.That(w >= 300 && h >= 250, $"{png}: a readable size");
@@ -110,7 +112,7 @@ public class EvaluationReportTests
         var f = EvaluationReport.DiceHeatMap("full", cases.Where(c => c.Method == "full").ToList());
         string png = tmp.File("heatmap_dice_full.png");
         Assert.That(File.ReadAllBytes(png), Is.EqualTo(f.Png), "the report saved this rendering");
-        HeatMapTests.AssertCellColours(png, f, bins.Median);
+        HeatMapTests.AssertCellColours(PlotReference.DecodeAll(new[] { png }, tmp)[png], f, bins.Median);
     }
 
     [Test]

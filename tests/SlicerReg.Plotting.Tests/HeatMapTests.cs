@@ -9,7 +9,7 @@ public class HeatMapTests
     /// The colour of each cell of a heat map, read at a corner of the cell (clear of its value's text): with row 0 at
     /// the bottom of the data area, matplotlib's viridis of the value scaled from the finite min to max, NaN grey.
     /// </summary>
-    public static void AssertCellColours(string png, Figure f, double[,] v)
+    internal static void AssertCellColours(DecodedPng png, Figure f, double[,] v)
     {
         int rows = v.GetLength(0), cols = v.GetLength(1);
         double cw = f.PlotArea.Width / (double)cols, ch = f.PlotArea.Height / (double)rows;
@@ -23,14 +23,14 @@ public class HeatMapTests
                 at.Add((left + 3, bottom - 4));
                 at.Add((left + (int)cw - 4, bottom - (int)ch + 3));
             }
-        var seen = PlotReference.Pixels(png, at.ToArray());
+        var seen = at.Select(p => png[p.Item1, p.Item2]).ToArray();
         var expected = PlotReference.Viridis(v.Cast<double>().Select(x => double.IsFinite(x) ? (x - min) / (max - min) : 0).ToArray());
         for (int n = 0; n < rows * cols; n++)
         {
             int r = n / cols, c = n % cols;
             var want = double.IsFinite(v[r, c]) ? expected[n] : Rgb.MissingGrey;
-            Assert.That(PlotReference.Distance(seen[2 * n], want), Is.LessThanOrEqualTo(3), $"cell ({r}, {c}) = {v[r, c]}: {seen[2 * n]} vs {want}");
-            Assert.That(PlotReference.Distance(seen[2 * n + 1], want), Is.LessThanOrEqualTo(3), $"cell ({r}, {c}) = {v[r, c]}, other corner: {seen[2 * n + 1]} vs {want}");
+            Assert.That(DecodedPng.Distance(seen[2 * n], want), Is.LessThanOrEqualTo(3), $"cell ({r}, {c}) = {v[r, c]}: {seen[2 * n]} vs {want}");
+            Assert.That(DecodedPng.Distance(seen[2 * n + 1], want), Is.LessThanOrEqualTo(3), $"cell ({r}, {c}) = {v[r, c]}, other corner: {seen[2 * n + 1]} vs {want}");
         }
     }
 
@@ -40,21 +40,21 @@ public class HeatMapTests
         using var tmp = new TempFolder();
         var v = new double[,] { { 0.80, 0.85, double.NaN }, { 0.90, 0.95, 0.875 } };
         var f = HeatMap.Render("median Dice", "AP offset (°)", new[] { -25.0, -15, -5 }, "lateral offset (°)", new[] { -5.0, 5 }, v, 40);
-        string png = PlotReference.SaveAndCheck(f, tmp, "heat.png");
+        var (png, pic) = PlotReference.SaveAndCheck(f, tmp, "heat.png");
         Assert.That((f.PlotArea.Width, f.PlotArea.Height), Is.EqualTo((120, 80)), "cells of 40 pixels");
-        AssertCellColours(png, f, v);
+        AssertCellColours(pic, f, v);
         // The annotation of the 0.80 cell (dark) is white text on it; the 0.95 cell (light) gets black text.
         var dark = new PixelRect(f.PlotArea.Left + 4, f.PlotArea.Bottom - 36, 32, 32);
         var light = new PixelRect(f.PlotArea.Left + 44, f.PlotArea.Top + 4, 32, 32);
-        Assert.That(PlotReference.Near(png, Rgb.White, 60, dark).Count, Is.GreaterThan(10), "white text on the dark cell");
-        Assert.That(PlotReference.Near(png, Rgb.Black, 60, light).Count, Is.GreaterThan(10), "black text on the light cell");
-        Assert.That(PlotReference.Near(png, Rgb.White, 60, new PixelRect(f.PlotArea.Left + 84, f.PlotArea.Bottom - 36, 32, 32)).Count
-                    + PlotReference.Near(png, Rgb.Black, 60, new PixelRect(f.PlotArea.Left + 84, f.PlotArea.Bottom - 36, 32, 32)).Count, Is.Zero, "no text on the NaN cell");
+        Assert.That(pic.Near(Rgb.White, 60, dark).Count, Is.GreaterThan(10), "white text on the dark cell");
+        Assert.That(pic.Near(Rgb.Black, 60, light).Count, Is.GreaterThan(10), "black text on the light cell");
+        Assert.That(pic.Near(Rgb.White, 60, new PixelRect(f.PlotArea.Left + 84, f.PlotArea.Bottom - 36, 32, 32)).Count
+                    + pic.Near(Rgb.Black, 60, new PixelRect(f.PlotArea.Left + 84, f.PlotArea.Bottom - 36, 32, 32)).Count, Is.Zero, "no text on the NaN cell");
         // The colour bar right of the cells runs from viridis' dark end to its light end.
         var ends = PlotReference.Viridis(0, 1);
         var bar = new PixelRect(f.PlotArea.Right + 1, 0, f.Width - f.PlotArea.Right - 1, f.Height);
-        Assert.That(PlotReference.Near(png, ends[0], 4, bar).Count, Is.GreaterThan(20), "bar: dark end");
-        Assert.That(PlotReference.Near(png, ends[1], 4, bar).Count, Is.GreaterThan(20), "bar: light end");
+        Assert.That(pic.Near(ends[0], 4, bar).Count, Is.GreaterThan(20), "bar: dark end");
+        Assert.That(pic.Near(ends[1], 4, bar).Count, Is.GreaterThan(20), "bar: light end");
     }
 
     [Test]

@@ -18,20 +18,20 @@ public class LineChartTests
     {
         using var tmp = new TempFolder();
         var f = LineChart.Render("flat", "epoch", "loss", new[] { new Series("constant", Range(11), Enumerable.Repeat(5.0, 11).ToArray()) });
-        string png = PlotReference.SaveAndCheck(f, tmp, "flat.png");
+        var (png, pic) = PlotReference.SaveAndCheck(f, tmp, "flat.png");
         Assert.That((f.Width, f.Height), Is.EqualTo((800, 500)));
         Assert.That(f.Y.Min, Is.LessThan(5).And.GreaterThan(3), "the axis is widened around a flat line");
         Assert.That((f.Y.Min + f.Y.Max) / 2, Is.EqualTo(5).Within(1e-9), "symmetrically");
-        var line = PlotReference.Profile(png, Palette.Colour(0), Tolerance, Inner(f)).Where(p => p.MeanRow != null).ToArray();
+        var line = pic.Profile(Palette.Colour(0), Tolerance, Inner(f)).Where(p => p.MeanRow != null).ToArray();
         TestContext.Out.WriteLine($"plot area {f.PlotArea}; line over columns {line[0].Column}..{line[^1].Column}, rows {line.Min(p => p.MeanRow)}..{line.Max(p => p.MeanRow)}");
         Assert.That(line.Select(p => p.MeanRow!.Value), Is.All.EqualTo(f.Y.Map(5)).Within(1.5), "at y = 5 all along");
         Assert.That(line.Select(p => p.Count), Is.All.InRange(LineChart.LineWidth - 1, LineChart.LineWidth + 2), "about the line width thick");
         Assert.That(line[0].Column, Is.EqualTo(f.X.Map(0)).Within(3), "starts at x = 0");
         Assert.That(line[^1].Column, Is.EqualTo(f.X.Map(10)).Within(3), "ends at x = 10");
         Assert.That(line.Length, Is.GreaterThan((f.X.Map(10) - f.X.Map(0)) - 6), "no holes");
-        var legend = PlotReference.Near(png, Palette.Colour(0), Tolerance, new PixelRect(f.PlotArea.Right + 2, 0, f.Width - f.PlotArea.Right - 2, f.Height));
+        var legend = pic.Near(Palette.Colour(0), Tolerance, new PixelRect(f.PlotArea.Right + 2, 0, f.Width - f.PlotArea.Right - 2, f.Height));
         Assert.That(legend.Count, Is.GreaterThan(10), "legend swatch right of the plot");
-        Assert.That(PlotReference.Dark(png, new PixelRect(0, f.PlotArea.Top, f.PlotArea.Left - 2, f.PlotArea.Height)), Is.GreaterThan(40), "y label and tick labels");
+        Assert.That(pic.Dark(new PixelRect(0, f.PlotArea.Top, f.PlotArea.Left - 2, f.PlotArea.Height)), Is.GreaterThan(40), "y label and tick labels");
     }
 
     [Test]
@@ -40,14 +40,14 @@ public class LineChartTests
         using var tmp = new TempFolder();
         var y = Range(11).Select(x => 10 - x).ToArray(); y[5] = double.NaN;
         var f = LineChart.Render("gap", "x", "y", new[] { new Series("a", Range(11), Range(11)), new Series("b with gap", Range(11), y) });
-        string png = PlotReference.SaveAndCheck(f, tmp, "gap.png");
+        var (png, pic) = PlotReference.SaveAndCheck(f, tmp, "gap.png");
         var p = Inner(f);
         // Around x = 5 the second series has no segment (4–5 and 5–6 are both missing); the first passes through.
         int from = (int)Math.Round(f.X.Map(4.4)), to = (int)Math.Round(f.X.Map(5.6));
         var around5 = new PixelRect(from, p.Top, to - from, p.Height);
-        Assert.That(PlotReference.Near(png, Palette.Colour(1), Tolerance, around5).Count, Is.EqualTo(0), "gap in b");
-        Assert.That(PlotReference.Near(png, Palette.Colour(0), Tolerance, around5).Count, Is.GreaterThan(0), "a passes");
-        var b = PlotReference.Profile(png, Palette.Colour(1), Tolerance, new PixelRect(p.Left, p.Top, (int)f.X.Map(4) - p.Left, p.Height)).Where(q => q.MeanRow != null).ToArray();
+        Assert.That(pic.Near(Palette.Colour(1), Tolerance, around5).Count, Is.EqualTo(0), "gap in b");
+        Assert.That(pic.Near(Palette.Colour(0), Tolerance, around5).Count, Is.GreaterThan(0), "a passes");
+        var b = pic.Profile(Palette.Colour(1), Tolerance, new PixelRect(p.Left, p.Top, (int)f.X.Map(4) - p.Left, p.Height)).Where(q => q.MeanRow != null).ToArray();
         Assert.That(b.Length, Is.GreaterThan(20));
         foreach (var (column, row, _) in b.Where(q => q.Column > f.X.Map(0.3)))
         {
@@ -63,20 +63,20 @@ public class LineChartTests
         var xs = Enumerable.Range(0, 31).Select(i => i / 10.0).ToArray();
         var ys = xs.Select(x => Math.Pow(10, x)).ToArray(); ys[0] = 0;   // 0 cannot be drawn on a log axis: a gap
         var f = LineChart.Render("log", "x", "y", new[] { new Series("10^x", xs, ys) }, logY: true, width: 640, height: 400);
-        string png = PlotReference.SaveAndCheck(f, tmp, "log.png");
+        var (png, pic) = PlotReference.SaveAndCheck(f, tmp, "log.png");
         Assert.That((f.Y.Min, f.Y.Max, f.Y.Log), Is.EqualTo((1.0, 1000.0, true)), "whole decades around 10^0.1..10^3");
         var rows = new List<double>();
         foreach (double at in new[] { 0.5, 1.5, 2.5 })
         {
             int col = (int)Math.Round(f.X.Map(at));
-            var found = PlotReference.Near(png, Palette.Colour(0), Tolerance, new PixelRect(col, f.PlotArea.Top, 1, f.PlotArea.Height));
+            var found = pic.Near(Palette.Colour(0), Tolerance, new PixelRect(col, f.PlotArea.Top, 1, f.PlotArea.Height));
             Assert.That(found.Count, Is.GreaterThan(0), $"line at x = {at}");
             Assert.That(found.MeanRow!.Value, Is.EqualTo(f.Y.Map(Math.Pow(10, at))).Within(2.5), $"at 10^{at}");
             rows.Add(found.MeanRow.Value);
         }
         Assert.That(rows[0] - rows[1], Is.EqualTo(rows[1] - rows[2]).Within(2), "each decade the same height: a straight line");
         Assert.That(rows[0] - rows[1], Is.EqualTo(f.PlotArea.Height / 3.0).Within(3), "three decades fill the plot");
-        var start = PlotReference.Near(png, Palette.Colour(0), Tolerance, new PixelRect(f.PlotArea.Left, f.PlotArea.Top, (int)Math.Round(f.X.Map(0.05)) - f.PlotArea.Left, f.PlotArea.Height));
+        var start = pic.Near(Palette.Colour(0), Tolerance, new PixelRect(f.PlotArea.Left, f.PlotArea.Top, (int)Math.Round(f.X.Map(0.05)) - f.PlotArea.Left, f.PlotArea.Height));
         Assert.That(start.Count, Is.EqualTo(0), "y = 0 at x = 0 is not drawn");
     }
 

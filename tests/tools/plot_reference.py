@@ -8,20 +8,9 @@ Each command prints one JSON line.
       {"width", "height", "channels", "opaque", "chunks": [types], "crc_ok"}; OUT.raw gets the pixels as uint8 RGB,
       row-major; "opaque": no pixel has alpha below 255 (always true without an alpha channel).
   plot_reference.py decode_many OUT_DIR PNG [PNG ...]
-      As decode for each PNG, pixels into OUT_DIR/<png file name>.raw, plus "nonwhite" (fraction of pixels that are not
-      white): {"images": [{"png", "raw", "width", ...}, ...]}.
-  plot_reference.py near PNG R G B TOL [LEFT TOP WIDTH HEIGHT]
-      Pixels within TOL of R G B in every channel (0: exactly that colour; more for anti-aliased drawing), inside the
-      rectangle if given: {"count", "rows": [sorted distinct], "columns": [min, max], "mean_row", "mean_column"}.
-  plot_reference.py profile PNG R G B TOL LEFT TOP WIDTH HEIGHT
-      Per column of the rectangle, the mean row and the count of pixels within TOL of R G B:
-      {"columns": [x, ...], "mean_row": [y or null, ...], "count": [n, ...]}.
-  plot_reference.py dark PNG LEFT TOP WIDTH HEIGHT
-      Pixels in the rectangle darker than mid-grey (all channels < 128), e.g. glyphs: {"count", "pixels"}.
+      As decode for each PNG, pixels into OUT_DIR/<png file name>.raw: {"images": [{"png", "raw", "width", ...}, ...]}.
   plot_reference.py viridis T [T ...]
       matplotlib's viridis at each T in [0, 1], as 8-bit RGB: {"rgb": [[r, g, b], ...]}.
-  plot_reference.py pixels PNG X Y [X Y ...]
-      {"rgb": [[r, g, b], ...]} at the given (column, row) positions.
   plot_reference.py outline PNG MASK.raw COLS ROWS LEFT TOP SCALE R G B
       MASK.raw: float32 (COLS fastest). Mask = MASK > 0.5; boundary = mask & ~binary_erosion(mask, 4-connected cross,
       border_value=0). The image occupies [LEFT, LEFT+COLS*SCALE) x [TOP, TOP+ROWS*SCALE); a mask pixel is "coloured"
@@ -83,58 +72,13 @@ def decode_many(out_dir, *pngs):
     images = []
     for png in pngs:
         raw = os.path.join(out_dir, os.path.basename(png) + ".raw")
-        rgb = read_png(png)[..., :3].astype(int)
-        nonwhite = float((rgb != 255).any(axis=2).mean())
-        images.append(dict(decode(png, raw), png=png, raw=raw, nonwhite=nonwhite))
+        images.append(dict(decode(png, raw), png=png, raw=raw))
     return {"images": images}
-
-
-def inside(hit, rect):
-    if rect:
-        left, top, w, h = map(int, rect)
-        box = np.zeros_like(hit)
-        box[max(top, 0):top + h, max(left, 0):left + w] = True
-        hit &= box
-    return hit
-
-
-def near(png, r, g, b, tol, *rect):
-    a = read_png(png)[..., :3].astype(int)
-    hit = inside((np.abs(a - np.array([int(r), int(g), int(b)])) <= int(tol)).all(axis=2), rect)
-    ys, xs = np.nonzero(hit)
-    return {"count": int(hit.sum()), "rows": sorted(set(int(y) for y in ys)),
-            "columns": [int(xs.min()), int(xs.max())] if len(xs) else [],
-            "mean_row": float(ys.mean()) if len(ys) else None, "mean_column": float(xs.mean()) if len(xs) else None}
-
-
-def profile(png, r, g, b, tol, left, top, w, h):
-    a = read_png(png)[..., :3].astype(int)
-    hit = inside((np.abs(a - np.array([int(r), int(g), int(b)])) <= int(tol)).all(axis=2), (left, top, w, h))
-    columns = list(range(max(int(left), 0), min(int(left) + int(w), hit.shape[1])))
-    rows = np.arange(hit.shape[0])
-    mean, count = [], []
-    for x in columns:
-        ys = rows[hit[:, x]]
-        mean.append(float(ys.mean()) if len(ys) else None)
-        count.append(int(len(ys)))
-    return {"columns": columns, "mean_row": mean, "count": count}
-
-
-def dark(png, left, top, w, h):
-    a = read_png(png)[..., :3].astype(int)
-    hit = inside((a < 128).all(axis=2), (left, top, w, h))
-    area = inside(np.ones(hit.shape, dtype=bool), (left, top, w, h))
-    return {"count": int(hit.sum()), "pixels": int(area.sum())}
 
 
 def viridis(*ts):
     from matplotlib import cm
     return {"rgb": [[int(round(v * 255)) for v in cm.viridis(float(t))[:3]] for t in ts]}
-
-
-def pixels(png, *xy):
-    a = read_png(png)[..., :3].astype(int)
-    return {"rgb": [[int(v) for v in a[int(xy[n + 1]), int(xy[n])]] for n in range(0, len(xy), 2)]}
 
 
 def outline(png, mask_path, cols, rows, left, top, scale, r, g, b):
