@@ -47,10 +47,7 @@ public static class BoxPlot
             median.LineColor = SP.Colors.Black;
             median.LineWidth = 2;
             if (st.Outliers.Count > 0)
-            {
-                var dots = plot.Add.Markers(Enumerable.Repeat((double)n, st.Outliers.Count).ToArray(), st.Outliers.ToArray(), SP.MarkerShape.FilledCircle, 5, Chart.Colour(colour));
-                dots.LegendText = "";
-            }
+                plot.Add.Markers(Enumerable.Repeat((double)n, st.Outliers.Count).ToArray(), st.Outliers.ToArray(), SP.MarkerShape.FilledCircle, 5, Chart.Colour(colour));
         }
         plot.Axes.Bottom.TickGenerator = ticks;
         plot.Axes.Bottom.MajorTickStyle.Length = 0;

@@ -36,6 +36,14 @@ static class Chart
         return plot;
     }
 
+    /// <summary>How wide the plot's title is drawn, in pixels.</summary>
+    public static float TitleWidth(SP.Plot plot)
+    {
+        var label = plot.Axes.Title.Label;
+        using var font = new SKFont(SP.Fonts.GetTypeface(Font, label.Bold, label.Italic), label.FontSize);
+        return font.MeasureText(label.Text ?? "");
+    }
+
     public static SP.Color Colour(Rgb c) => new(c.R, c.G, c.B);
 
     /// <summary>Renders <paramref name="plot"/> at width × height and reads back where its data area landed.</summary>

@@ -66,8 +66,11 @@ public static class HeatMap
         plot.Axes.Left.TickGenerator = Ticks(yTicks, Math.Max(1, (int)Math.Ceiling(20.0 / cellPixels)));
         plot.Grid.IsVisible = false;
         plot.Axes.SetLimits(-0.5, cols - 0.5, -0.5, rows - 0.5);
-        plot.Layout.Fixed(Margins);
-        return Chart.Render(plot, (int)(cols * cellPixels + Margins.Left + Margins.Right), (int)(rows * cellPixels + Margins.Top + Margins.Bottom));
+        // A title wider than the cells and margins widens both margins alike, so the cells keep their size.
+        float grow = Math.Max(0, Chart.TitleWidth(plot) + 20 - (cols * cellPixels + Margins.Left + Margins.Right)) / 2;
+        var margins = new SP.PixelPadding(Margins.Left + grow, Margins.Right + grow, Margins.Bottom, Margins.Top);
+        plot.Layout.Fixed(margins);
+        return Chart.Render(plot, (int)Math.Ceiling(cols * cellPixels + margins.Left + margins.Right), (int)(rows * cellPixels + margins.Top + margins.Bottom));
     }
 
     /// <summary>A tick at every <paramref name="every"/>-th cell centre, labelled with its value ("0.##").</summary>

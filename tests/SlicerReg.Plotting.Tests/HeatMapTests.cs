@@ -58,6 +58,20 @@ public class HeatMapTests
     }
 
     [Test]
+    public void A_long_title_widens_the_figure_not_the_cells()
+    {
+        using var tmp = new TempFolder();
+        string title = "Median Dice per AP and lateral primary-angle offset, method with a long name (n=1234)";
+        var f = HeatMap.Render(title, "AP", new[] { 1.0, 2 }, "lateral", new[] { 1.0 }, new[,] { { 0.5, 0.7 } }, 40);
+        var (_, pic) = PlotReference.SaveAndCheck(f, tmp, "long.png");
+        Assert.That((f.PlotArea.Width, f.PlotArea.Height), Is.EqualTo((80, 40)), "cells of 40 pixels");
+        Assert.That(f.Width, Is.GreaterThan(500), "wider than cells and margins (310 pixels)");
+        var band = f.PlotArea.Top - 2;
+        Assert.That(pic.Dark(new PixelRect(0, 0, 4, band)) + pic.Dark(new PixelRect(f.Width - 4, 0, 4, band)), Is.Zero, "the title is not cut at either side");
+        Assert.That(pic.Dark(new PixelRect(0, 0, f.Width, band)), Is.GreaterThan(300), "the title is drawn");
+    }
+
+    [Test]
     public void Bad_input_is_an_argument_error_naming_it()
     {
         using var tmp = new TempFolder();
