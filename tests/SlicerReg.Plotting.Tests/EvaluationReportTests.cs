@@ -55,8 +55,13 @@ public class EvaluationReportTests
             int w = d.Width, h = d.Height;
             double nonWhite = d.NonWhite;
             TestContext.Out.WriteLine($"{Path.GetFileName(png)}: {w}×{h}, {nonWhite:P1} not white");
-            Assert.That((w, h), Is.EqualTo(Path.GetFileName(png).StartsWith("boxplot") ? (800, 500) : (w, h)), png);
-            Assert.That(w >= 300 && h >= 250, $"{png}: a readable size");
+            if (Path.GetFileName(png).StartsWith("boxplot")) Assert.That((w, h), Is.EqualTo((800, 500)), png);
+            else
+            {
+                var bins = AngleBins.Of(cases.Where(c => png.EndsWith($"_{c.Method}.png")).ToList(), m => m.Dice, EvaluationReport.AngleBinDeg);
+                int cols = bins.ApOffsetCentresDeg.Count, rows = bins.LateralOffsetCentresDeg.Count;
+                Assert.That((w, h), Is.EqualTo((cols * 48 + 230, rows * 48 + 130)), $"{png}: {cols} AP × {rows} lateral bins of 48 pixels and the margins");
+            }
             Assert.That(nonWhite, Is.InRange(0.02, 0.9), $"{png}: something drawn on white");
         }
 
