@@ -1,6 +1,9 @@
 namespace SlicerReg.Plotting;
 
-/// <summary>Maps data values on [Min, Max] (linear, or log10 when <see cref="Log"/>) to pixel positions From..To.</summary>
+/// <summary>
+/// Maps data values on [Min, Max] (linear, or log10 when <see cref="Log"/>) to continuous pixel positions From..To
+/// (column x covers [x, x + 1)): one axis of a rendered <see cref="Figure"/>.
+/// </summary>
 public sealed record AxisScale(double Min, double Max, bool Log, double From, double To)
 {
     /// <summary>Pixel position of <paramref name="v"/>; NaN for NaN (and for v ≤ 0 on a log axis): a gap.</summary>

@@ -43,10 +43,13 @@ public class RadiographOverlayTests
         var projected = Ellipse(cols, rows, 30, 22, 14, 10);
         var reference = Ellipse(cols, rows, 35, 25, 12, 12);
         var f = RadiographOverlay.Render(x, projected, "case 7, AP", reference);
-        string png = PlotReference.SaveAndCheck(f, tmp, "overlay.png");
+        var (png, pic) = PlotReference.SaveAndCheck(f, tmp, "overlay.png");
         int k = f.PlotArea.Width / cols;
         Assert.That(k, Is.EqualTo(4), "64 columns enlarged to 256");
         Assert.That((f.PlotArea.Width, f.PlotArea.Height), Is.EqualTo((cols * k, rows * k)));
+        var header = new PixelRect(0, 0, f.Width, f.PlotArea.Top);
+        Assert.That(pic.Near(RadiographOverlay.ProjectedColour, 0, header).Count, Is.GreaterThanOrEqualTo(16 * 3), "legend swatch: projected");
+        Assert.That(pic.Near(RadiographOverlay.ReferenceColour, 0, header).Count, Is.GreaterThanOrEqualTo(16 * 3), "legend swatch: reference");
 
         var p = Outline(png, f, projected, RadiographOverlay.ProjectedColour, tmp);
         TestContext.Out.WriteLine($"projected: {p.ToString(Newtonsoft.Json.Formatting.None)}");
@@ -64,7 +67,7 @@ public class RadiographOverlayTests
         Assert.That(r["boundary_not_coloured"]!.Value<int>(), Is.EqualTo(covered), "only where the projected outline is drawn over it");
 
         // Window: the planted extremes clip to white and black; a mid pixel is proportional.
-        var px = PlotReference.Pixels(png, (f.PlotArea.Left, f.PlotArea.Top), (f.PlotArea.Left + k, f.PlotArea.Top));
+        var px = new[] { pic[f.PlotArea.Left, f.PlotArea.Top], pic[f.PlotArea.Left + k, f.PlotArea.Top] };
         Assert.That(px, Is.EqualTo(new[] { Rgb.White, Rgb.Black }));
     }
 

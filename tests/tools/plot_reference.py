@@ -1,17 +1,16 @@
 #!/usr/bin/python3
 """Independent checks of SlicerReg's PNG figures and evaluation report (Debian's python3-matplotlib, -numpy, -scipy).
 
-PNGs are decoded by matplotlib.image.imread (Pillow), never by SlicerReg's reader; chunk CRCs are checked with zlib.crc32.
+PNGs are decoded by matplotlib.image.imread (Pillow), never by SlicerReg or SkiaSharp; chunk CRCs are checked with zlib.crc32.
 Each command prints one JSON line.
 
   plot_reference.py decode PNG OUT.raw
-      {"width", "height", "channels", "chunks": [types], "crc_ok"}; OUT.raw gets the pixels as uint8 RGB, row-major.
+      {"width", "height", "channels", "opaque", "chunks": [types], "crc_ok"}; OUT.raw gets the pixels as uint8 RGB,
+      row-major; "opaque": no pixel has alpha below 255 (always true without an alpha channel).
   plot_reference.py decode_many OUT_DIR PNG [PNG ...]
       As decode for each PNG, pixels into OUT_DIR/<png file name>.raw: {"images": [{"png", "raw", "width", ...}, ...]}.
-  plot_reference.py colour PNG R G B [LEFT TOP WIDTH HEIGHT]
-      Pixels of exactly that colour (inside the rectangle if given): {"count", "rows": [sorted distinct], "columns": [min, max]}.
-  plot_reference.py pixels PNG X Y [X Y ...]
-      {"rgb": [[r, g, b], ...]} at the given (column, row) positions.
+  plot_reference.py viridis T [T ...]
+      matplotlib's viridis at each T in [0, 1], as 8-bit RGB: {"rgb": [[r, g, b], ...]}.
   plot_reference.py outline PNG MASK.raw COLS ROWS LEFT TOP SCALE R G B
       MASK.raw: float32 (COLS fastest). Mask = MASK > 0.5; boundary = mask & ~binary_erosion(mask, 4-connected cross,
       border_value=0). The image occupies [LEFT, LEFT+COLS*SCALE) x [TOP, TOP+ROWS*SCALE); a mask pixel is "coloured"
@@ -63,7 +62,9 @@ def decode(png, out):
     a = read_png(png)
     types, ok = chunks(png)
     a[..., :3].astype(np.uint8).tofile(out)
-    return {"width": int(a.shape[1]), "height": int(a.shape[0]), "channels": int(a.shape[2]), "chunks": types, "crc_ok": ok}
+    opaque = a.shape[2] < 4 or bool((a[..., 3] == 255).all())
+    return {"width": int(a.shape[1]), "height": int(a.shape[0]), "channels": int(a.shape[2]), "opaque": opaque,
+            "chunks": types, "crc_ok": ok}
 
 
 def decode_many(out_dir, *pngs):
@@ -75,22 +76,9 @@ def decode_many(out_dir, *pngs):
     return {"images": images}
 
 
-def colour(png, r, g, b, *rect):
-    a = read_png(png)[..., :3].astype(int)
-    hit = (a[..., 0] == int(r)) & (a[..., 1] == int(g)) & (a[..., 2] == int(b))
-    if rect:
-        left, top, w, h = map(int, rect)
-        box = np.zeros_like(hit)
-        box[top:top + h, left:left + w] = True
-        hit &= box
-    ys, xs = np.nonzero(hit)
-    return {"count": int(hit.sum()), "rows": sorted(set(int(y) for y in ys)),
-            "columns": [int(xs.min()), int(xs.max())] if len(xs) else []}
-
-
-def pixels(png, *xy):
-    a = read_png(png)[..., :3].astype(int)
-    return {"rgb": [[int(v) for v in a[int(xy[n + 1]), int(xy[n])]] for n in range(0, len(xy), 2)]}
+def viridis(*ts):
+    from matplotlib import cm
+    return {"rgb": [[int(round(v * 255)) for v in cm.viridis(float(t))[:3]] for t in ts]}
 
 
 def outline(png, mask_path, cols, rows, left, top, scale, r, g, b):
