@@ -98,7 +98,7 @@ public class InferenceTests
         var stages = new List<string>();
         var r = registrar.Register(Radiograph.Read(manifest.PathOf(s.Views[0].MaskedDrr)), Radiograph.Read(manifest.PathOf(s.Views[1].MaskedDrr)), p => stages.Add(p.Stage));
         Assert.That(stages, Does.Contain("running network").And.Contain("done"));
-        Assert.That(r.Affine.ApproximatelyEquals(Mat4.Identity, 1e-2), $"affine ≈ identity, got {r.Affine}");
+        Assert.That(r.AffinePatientToAtlas.ApproximatelyEquals(Mat4.Identity, 1e-2), $"affine ≈ identity, got {r.AffinePatientToAtlas}");
         double maxField = 0;
         var f = r.Displacement.As<float>();
         for (long n = 0; n < f.LongLength; n++) maxField = Math.Max(maxField, Math.Abs(f[n]));
@@ -115,10 +115,10 @@ public class InferenceTests
 
         string outDir = TrainingTestData.NewFolder("registered");
         var files = RegistrationFiles.Write(outDir, r);
-        Assert.That(files.Select(Path.GetFileName), Is.SupersetOf(new[] { "warped_atlas.nrrd", "warped_atlas_label.nrrd", "displacement_field.nrrd", "affine.tfm" }));
+        Assert.That(files.Select(Path.GetFileName), Is.SupersetOf(new[] { "warped_atlas.nrrd", "warped_labels.nrrd", "displacement_field.nrrd", "affine.tfm" }));
         var field = VolumeFile.Read(Path.Combine(outDir, "displacement_field.nrrd"));
         Assert.That(field.Kind, Is.EqualTo(VolumeKind.DisplacementField));
-        Assert.That(ItkTransformFile.Read(Path.Combine(outDir, "affine.tfm")).ApproximatelyEquals(r.Affine, 1e-9));
+        Assert.That(ItkTransformFile.Read(Path.Combine(outDir, "affine.tfm")).ApproximatelyEquals(r.AffinePatientToAtlas, 1e-9));
     }
 
     [Test]
