@@ -104,14 +104,14 @@ public class InferenceTests
         for (long n = 0; n < f.LongLength; n++) maxField = Math.Max(maxField, Math.Abs(f[n]));
         Assert.That(maxField, Is.LessThan(0.1), "Ψ ≈ 0 mm");
         Assert.That(r.Displacement.Kind, Is.EqualTo(VolumeKind.DisplacementField));
-        Assert.That(Overlap.Compute(registrar.AtlasLabel, r.WarpedLabel, 1).Dice, Is.GreaterThan(0.999));
-        Assert.That(Overlap.Compute(registrar.AtlasLabel, r.WarpedLabel, 2).Dice, Is.GreaterThan(0.999), "every label is warped (pelvis too)");
+        Assert.That(Overlap.Compute(registrar.AtlasLabel, r.WarpedLabel!, 1).Dice, Is.GreaterThan(0.999));
+        Assert.That(Overlap.Compute(registrar.AtlasLabel, r.WarpedLabel!, 2).Dice, Is.GreaterThan(0.999), "every label is warped (pelvis too)");
         var a = registrar.AtlasCt; double err = 0;
         for (long n = 0; n < a.VoxelCount; n++) err = Math.Max(err, Math.Abs(a.GetElement(n) - r.WarpedAtlas.GetElement(n)));
         Assert.That(err, Is.LessThan(5), "warped atlas ≈ atlas (HU)");
-        Assert.That(r.ApProjectedLabel.Columns, Is.EqualTo(160), "projected label on the input radiograph's own detector");
+        Assert.That(r.ApProjectedLabel!.Columns, Is.EqualTo(160), "projected label on the input radiograph's own detector");
         var truthMask = VolumeFile.Read(manifest.PathOf(s.Views[0].Mask));
-        Assert.That(r.ApProjectedLabel.Pixels.Count(p => p > 0.5), Is.GreaterThan(1000));
+        Assert.That(r.ApProjectedLabel!.Pixels.Count(p => p > 0.5), Is.GreaterThan(1000));
 
         string outDir = TrainingTestData.NewFolder("registered");
         var files = RegistrationFiles.Write(outDir, r);
