@@ -130,7 +130,7 @@ public sealed class DaemonBenchmarkSection : IBenchmarkSection
         using var daemon = new DaemonChild(new[] { "--listen", "127.0.0.1:0" }, null, ctx.Log, "--models", model);
         using var client = RegistrationClient.Connect(daemon.Address);
         string name = client.ListModelsAsync().GetAwaiter().GetResult().Single(m => m.Available).Name;
-        var results = new[] { ResultNames.WarpedAtlas, ResultNames.WarpedLabels, ResultNames.DisplacementField, ResultNames.OverlayAp, ResultNames.OverlayLateral };
+        var results = ResultNames.All;
         // 0: the Registrar on this (main) thread, as `slicerreg register` runs it; 1: on a thread-pool thread, as the daemon
         // runs it; 2: daemon, submit → warped_atlas fetched; 3: daemon, submit → all 5 results fetched.
         const int kinds = 4;
@@ -148,7 +148,7 @@ public sealed class DaemonBenchmarkSection : IBenchmarkSection
                 {
                     var id = client.SubmitAsync(ap, lat, name).GetAwaiter().GetResult().JobId;
                     WaitFinished(client, id);
-                    foreach (var r in m == 3 ? results : results[..1]) client.FetchAsync(id, r).GetAwaiter().GetResult();
+                    foreach (var r in m == 3 ? results : results.Take(1)) client.FetchAsync(id, r).GetAwaiter().GetResult();
                 }
                 if (n < 0) continue;
                 wall[m][n] = clock.Elapsed.TotalMilliseconds; cpu[m][n] = daemon.BothCpuMs() - cpu0;

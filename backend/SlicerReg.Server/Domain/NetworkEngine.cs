@@ -22,7 +22,7 @@ public sealed class NetworkEngine : IRegistrationEngine, IDisposable
         _registrar = registrar;
         AtlasName = atlasName;
         Card = new EngineCard(name, summary, description, Array.Empty<string>(),
-            new[] { ResultNames.WarpedAtlas, ResultNames.WarpedLabels, ResultNames.DisplacementField, ResultNames.OverlayAp, ResultNames.OverlayLateral });
+            ResultNames.All); // a network produces every result
     }
 
     public EngineCard Card { get; }
