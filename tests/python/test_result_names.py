@@ -11,9 +11,14 @@ from SlicerRegLib import names, results
 CSHARP = os.path.join(bs.ROOT, "backend", "SlicerReg.Core", "Registration", "ResultNames.cs")
 
 
+def csharp_text():
+    with open(CSHARP, encoding="utf-8") as f:
+        return f.read()
+
+
 def csharp_names():
     """{C# constant name: value} of every `const string` in ResultNames.cs (one declaration may carry several)."""
-    text = open(CSHARP, encoding="utf-8").read()
+    text = csharp_text()
     found = {}
     for declaration in re.findall(r"public const string ([^;]+);", text):
         for name, value in re.findall(r'(\w+)\s*=\s*"([^"]*)"', declaration):
@@ -34,8 +39,7 @@ class ResultNamesTest(unittest.TestCase):
         self.assertEqual(sorted(names.ALL), sorted(cs.values()))
 
     def test_the_csharp_order_of_all_is_the_bridge_order(self):
-        text = open(CSHARP, encoding="utf-8").read()
-        listed = re.search(r"All \{ get; \} = new\[\] \{([^}]*)\}", text).group(1)
+        listed = re.search(r"All \{ get; \} = new\[\] \{([^}]*)\}", csharp_text()).group(1)
         cs = csharp_names()
         self.assertEqual(tuple(cs[n.strip()] for n in listed.split(",")), names.ALL)
 
