@@ -2,15 +2,11 @@ using System.Runtime.CompilerServices;
 using Grpc.Core;
 using Grpc.Net.Client;
 using SlicerReg.Client.Protocol;
-using SlicerReg.Core.Geometry;
 using SlicerReg.Core.Imaging;
+using SlicerReg.Core.Xray;
 using SlicerReg.Protocol.V1;
-using CalibratedView = SlicerReg.Core.Geometry.CalibratedView;
 
 namespace SlicerReg.Client;
-
-/// <summary>One radiograph to upload: its pixels and the calibrated view it was taken with.</summary>
-public sealed record ViewImage(Image2D Image, CalibratedView View);
 
 /// <summary>
 /// The C# client of the SlicerReg daemon: submit a biplanar pair, watch the job, fetch result volumes, list models.
@@ -43,8 +39,8 @@ public sealed class RegistrationClient(GrpcChannel channel, string? address = nu
         return reply;
     }
 
-    /// <summary>Uploads the pair and returns the queued job's id.</summary>
-    public async Task<SubmitReply> SubmitAsync(ViewImage ap, ViewImage lat, string model, IReadOnlyDictionary<string, string>? options = null,
+    /// <summary>Uploads the pair (each radiograph with the calibrated view it was taken with) and returns the queued job's id.</summary>
+    public async Task<SubmitReply> SubmitAsync(Radiograph ap, Radiograph lateral, string model, IReadOnlyDictionary<string, string>? options = null,
                                                IEnumerable<string>? results = null, CancellationToken ct = default)
     {
         var header = new SubmitHeader { Model = model, Client = "SlicerReg.Client " + typeof(RegistrationClient).Assembly.GetName().Version };
@@ -54,7 +50,7 @@ public sealed class RegistrationClient(GrpcChannel channel, string? address = nu
         try
         {
             await call.RequestStream.WriteAsync(new SubmitRequest { Header = header }, ct);
-            foreach (var (image, role) in new[] { (ap, ViewRole.Ap), (lat, ViewRole.Lat) })
+            foreach (var (image, role) in new[] { (ap, ViewRole.Ap), (lateral, ViewRole.Lat) })
                 foreach (var message in ImageMessages(image, role)) await call.RequestStream.WriteAsync(message, ct);
             await call.RequestStream.CompleteAsync();
         }
@@ -64,7 +60,7 @@ public sealed class RegistrationClient(GrpcChannel channel, string? address = nu
     }
 
     /// <summary>The messages that upload one radiograph: header, chunks, checksum trailer (public so tests can break them).</summary>
-    public static IEnumerable<SubmitRequest> ImageMessages(ViewImage image, ViewRole role)
+    public static IEnumerable<SubmitRequest> ImageMessages(Radiograph image, ViewRole role)
         => ChunkedTransfer.Messages(new SubmitRequest { Image = WireConvert.Header(image.Image, image.View, role) }, VoxelArrayMemory.Of(image.Image.Pixels),
                                     c => new SubmitRequest { Chunk = c }, e => new SubmitRequest { End = e });
 

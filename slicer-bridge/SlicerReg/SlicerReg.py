@@ -21,6 +21,7 @@ from typing import Annotated
 
 import SlicerRegLib
 from SlicerRegLib import dicom, views
+from SlicerRegLib.names import WARPED_ATLAS
 
 GEOMETRY_SOURCES = ["auto", "preset", "C-arm fields", "view file", "DICOM"]
 
@@ -380,8 +381,8 @@ class SlicerRegLogic(ScriptedLoadableModuleLogic):
                               keep_previous=p is not None and p.keepPreviousResults,
                               import_labelmap=slicer.modules.segmentations.logic().ImportLabelmapToSegmentationNode,
                               oriented_grid_transform=slicer.vtkOrientedGridTransform)
-        if "warped_atlas" in loaded.nodes:
-            slicer.util.setSliceViewerLayers(background=loaded.nodes["warped_atlas"], fit=True)
+        if WARPED_ATLAS in loaded.nodes:
+            slicer.util.setSliceViewerLayers(background=loaded.nodes[WARPED_ATLAS], fit=True)
         return loaded
 
 

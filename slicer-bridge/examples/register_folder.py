@@ -57,6 +57,7 @@ def find_lib(hint):
 
 def run_case(client, case_dir, out_dir, args):
     from SlicerRegLib import metrics, nrrd, views
+    from SlicerRegLib.names import WARPED_LABELS
     ap_view = views.load_view(args.ap_view) if args.ap_view else None
     lat_view = views.load_view(args.lat_view) if args.lat_view else None
     ap, ap_view = nrrd.read_radiograph(os.path.join(case_dir, "ap.nrrd"), ap_view)
@@ -67,8 +68,8 @@ def run_case(client, case_dir, out_dir, args):
         nrrd.write(volume, os.path.join(out_dir, name + ".nrrd"))
     dice = None
     truth_path = os.path.join(case_dir, "label.nrrd")
-    if os.path.isfile(truth_path) and "warped_labels" in result.volumes:
-        ours = result.volumes["warped_labels"]
+    if os.path.isfile(truth_path) and WARPED_LABELS in result.volumes:
+        ours = result.volumes[WARPED_LABELS]
         truth = metrics.resample_nearest(nrrd.read(truth_path), ours.ijk_to_ras, ours.voxels.shape)
         dice = metrics.dice(ours.voxels, truth)
     summary = {"jobId": result.job_id, "model": result.model, "message": result.message, "seconds": result.seconds,

@@ -24,7 +24,7 @@ public class RefineCliTests
             Assert.That(text, Does.Contain("image NCC").And.Contain("unregistered atlas"));
             var report = JObject.Parse(File.ReadAllText(Path.Combine(outDir, "refinement.json")));
             Assert.That((double)report["image_ncc"]!["after"]!, Is.GreaterThan((double)report["image_ncc"]!["before"]!), "the refinement matched the radiographs better");
-            var label = VolumeFile.Read(Path.Combine(outDir, "warped_atlas_label.nrrd"));
+            var label = VolumeFile.Read(Path.Combine(outDir, "warped_labels.nrrd"));
             var field = VolumeFile.Read(Path.Combine(outDir, "displacement_field.nrrd"));
             Assert.That((label.Size, field.Size, field.Kind), Is.EqualTo((NetworkPreset.Tiny.VolumeSize, NetworkPreset.Tiny.VolumeSize, VolumeKind.DisplacementField)));
         }

@@ -32,11 +32,11 @@ public class ShippedModelTests
         var (code, text, err) = SlicerRegProcess.RunIn(_root, "demo", "--out", outDir, "--seed", "7", "--output-grid", "model");
         Assert.That(code, Is.EqualTo(0), err);
         Assert.That(text, Does.Contain(ModelName).And.Contain(outDir).And.Contain("Dice").And.Contain("ASSD"));
-        foreach (var f in new[] { "warped_atlas.nrrd", "warped_atlas_label.nrrd", "displacement_field.nrrd", "affine.tfm", "ground_truth_ct.nrrd",
+        foreach (var f in new[] { "warped_atlas.nrrd", "warped_labels.nrrd", "displacement_field.nrrd", "affine.tfm", "ground_truth_ct.nrrd",
                                   "ground_truth_label.nrrd", "ap_radiograph.nrrd", "lateral_radiograph.nrrd", "overlay_ap.png", "overlay_lateral.png", "metrics.json" })
             Assert.That(File.Exists(Path.Combine(outDir, f)), f);
         var truth = VolumeFile.Read(Path.Combine(outDir, "ground_truth_label.nrrd"));
-        var warped = VolumeFile.Read(Path.Combine(outDir, "warped_atlas_label.nrrd"));
+        var warped = VolumeFile.Read(Path.Combine(outDir, "warped_labels.nrrd"));
         var field = VolumeFile.Read(Path.Combine(outDir, "displacement_field.nrrd"));
         Assert.That((warped.Geometry.Size, field.Geometry.Size), Is.EqualTo((truth.Geometry.Size, truth.Geometry.Size)));
         Assert.That((warped.Kind, field.Kind), Is.EqualTo((VolumeKind.LabelMap, VolumeKind.DisplacementField)));
@@ -74,9 +74,9 @@ public class ShippedModelTests
             Assert.That(text + err, Does.Not.Contain("NNPACK").And.Not.Contain("[W "), "libtorch warnings reach the user");
             return outDir;
         }).ToList();
-        foreach (var f in new[] { "displacement_field.nrrd", "warped_atlas_label.nrrd", "warped_atlas.nrrd", "affine.tfm" })
+        foreach (var f in new[] { "displacement_field.nrrd", "warped_labels.nrrd", "warped_atlas.nrrd", "affine.tfm" })
             Assert.That(File.ReadAllBytes(Path.Combine(runs[1], f)), Is.EqualTo(File.ReadAllBytes(Path.Combine(runs[0], f))), f);
-        Assert.That(VolumeFile.Read(Path.Combine(runs[0], "warped_atlas_label.nrrd")).Size, Is.EqualTo(Core.Anatomy.NetworkPreset.Paper.VolumeSize), "the default --output-grid is the paper grid");
+        Assert.That(VolumeFile.Read(Path.Combine(runs[0], "warped_labels.nrrd")).Size, Is.EqualTo(Core.Anatomy.NetworkPreset.Paper.VolumeSize), "the default --output-grid is the paper grid");
     }
 
     [Test]

@@ -49,7 +49,7 @@ public class TrainRegisterEvaluateCliTests
         Assert.That(text, Does.Contain("best"), "the best model is used");
         var atlas = VolumeFile.Read(Path.Combine(_model, "atlas.nrrd"));
         var warped = VolumeFile.Read(Path.Combine(outDir, "warped_atlas.nrrd"));
-        var label = VolumeFile.Read(Path.Combine(outDir, "warped_atlas_label.nrrd"));
+        var label = VolumeFile.Read(Path.Combine(outDir, "warped_labels.nrrd"));
         var field = VolumeFile.Read(Path.Combine(outDir, "displacement_field.nrrd"));
         var paper = SlicerReg.Core.Anatomy.NetworkPreset.Paper.VolumeSize;
         Assert.That((warped.Size, label.Size, field.Size), Is.EqualTo((paper, paper, atlas.Size)), "atlas and labels on the paper grid (the default --output-grid), Ψ on the model's");

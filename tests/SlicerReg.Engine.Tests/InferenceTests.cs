@@ -98,27 +98,27 @@ public class InferenceTests
         var stages = new List<string>();
         var r = registrar.Register(Radiograph.Read(manifest.PathOf(s.Views[0].MaskedDrr)), Radiograph.Read(manifest.PathOf(s.Views[1].MaskedDrr)), p => stages.Add(p.Stage));
         Assert.That(stages, Does.Contain("running network").And.Contain("done"));
-        Assert.That(r.Affine.ApproximatelyEquals(Mat4.Identity, 1e-2), $"affine ≈ identity, got {r.Affine}");
+        Assert.That(r.AffinePatientToAtlas.ApproximatelyEquals(Mat4.Identity, 1e-2), $"affine ≈ identity, got {r.AffinePatientToAtlas}");
         double maxField = 0;
         var f = r.Displacement.As<float>();
         for (long n = 0; n < f.LongLength; n++) maxField = Math.Max(maxField, Math.Abs(f[n]));
         Assert.That(maxField, Is.LessThan(0.1), "Ψ ≈ 0 mm");
         Assert.That(r.Displacement.Kind, Is.EqualTo(VolumeKind.DisplacementField));
-        Assert.That(Overlap.Compute(registrar.AtlasLabel, r.WarpedLabel, 1).Dice, Is.GreaterThan(0.999));
-        Assert.That(Overlap.Compute(registrar.AtlasLabel, r.WarpedLabel, 2).Dice, Is.GreaterThan(0.999), "every label is warped (pelvis too)");
+        Assert.That(Overlap.Compute(registrar.AtlasLabel, r.WarpedLabel!, 1).Dice, Is.GreaterThan(0.999));
+        Assert.That(Overlap.Compute(registrar.AtlasLabel, r.WarpedLabel!, 2).Dice, Is.GreaterThan(0.999), "every label is warped (pelvis too)");
         var a = registrar.AtlasCt; double err = 0;
         for (long n = 0; n < a.VoxelCount; n++) err = Math.Max(err, Math.Abs(a.GetElement(n) - r.WarpedAtlas.GetElement(n)));
         Assert.That(err, Is.LessThan(5), "warped atlas ≈ atlas (HU)");
-        Assert.That(r.ApProjectedLabel.Columns, Is.EqualTo(160), "projected label on the input radiograph's own detector");
+        Assert.That(r.ApProjectedLabel!.Columns, Is.EqualTo(160), "projected label on the input radiograph's own detector");
         var truthMask = VolumeFile.Read(manifest.PathOf(s.Views[0].Mask));
-        Assert.That(r.ApProjectedLabel.Pixels.Count(p => p > 0.5), Is.GreaterThan(1000));
+        Assert.That(r.ApProjectedLabel!.Pixels.Count(p => p > 0.5), Is.GreaterThan(1000));
 
         string outDir = TrainingTestData.NewFolder("registered");
         var files = RegistrationFiles.Write(outDir, r);
-        Assert.That(files.Select(Path.GetFileName), Is.SupersetOf(new[] { "warped_atlas.nrrd", "warped_atlas_label.nrrd", "displacement_field.nrrd", "affine.tfm" }));
+        Assert.That(files.Select(Path.GetFileName), Is.SupersetOf(new[] { "warped_atlas.nrrd", "warped_labels.nrrd", "displacement_field.nrrd", "affine.tfm" }));
         var field = VolumeFile.Read(Path.Combine(outDir, "displacement_field.nrrd"));
         Assert.That(field.Kind, Is.EqualTo(VolumeKind.DisplacementField));
-        Assert.That(ItkTransformFile.Read(Path.Combine(outDir, "affine.tfm")).ApproximatelyEquals(r.Affine, 1e-9));
+        Assert.That(ItkTransformFile.Read(Path.Combine(outDir, "affine.tfm")).ApproximatelyEquals(r.AffinePatientToAtlas, 1e-9));
     }
 
     [Test]

@@ -143,8 +143,8 @@ public class ReliabilityTests
         var first = registrar.Register(ap, lat);
         var second = registrar.Register(ap, lat);
         Assert.That(second.Displacement.As<float>(), Is.EqualTo(first.Displacement.As<float>()).AsCollection, "Ψ");
-        Assert.That(second.Affine.ToRowMajor(), Is.EqualTo(first.Affine.ToRowMajor()).AsCollection, "T");
-        Assert.That(second.WarpedLabel.As<byte>(), Is.EqualTo(first.WarpedLabel.As<byte>()).AsCollection, "warped labels");
+        Assert.That(second.AffinePatientToAtlas.ToRowMajor(), Is.EqualTo(first.AffinePatientToAtlas.ToRowMajor()).AsCollection, "T");
+        Assert.That(second.WarpedLabel!.As<byte>(), Is.EqualTo(first.WarpedLabel!.As<byte>()).AsCollection, "warped labels");
     }
 
     [Test]

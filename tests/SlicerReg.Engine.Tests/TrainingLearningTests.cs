@@ -55,7 +55,7 @@ public class TrainingLearningTests
             var r = registrar.Register(ap, lat, withAffineOnly: true);
             identity.Add(Overlap.Compute(truth, atlasFemur, 1).Dice);
             affine.Add(Overlap.Compute(truth, r.AffineWarpedLabel!, 1).Dice);
-            full.Add(Overlap.Compute(truth, r.WarpedLabel, 1).Dice);
+            full.Add(Overlap.Compute(truth, r.WarpedLabel!, 1).Dice);
         }
         TestContext.Out.WriteLine($"{Count} subjects simulated in {simulate:F0} s; {state.Step} steps ({Epochs} epochs, lr {Lr}) in {train:F0} s " +
                                   $"({1000 * train / state.Step:F0} ms/step incl. validation, NCC window {NccWindow}); best epoch {state.BestEpoch} (validation Dice {state.BestDice:F4}); test on {test.Count} in {clock.Elapsed.TotalSeconds:F0} s");

@@ -4,6 +4,7 @@ using Grpc.Core;
 using SlicerReg.Client;
 using SlicerReg.Client.Protocol;
 using SlicerReg.Core.Geometry;
+using SlicerReg.Core.Xray;
 using SlicerReg.Protocol.V1;
 using SlicerReg.Tests.Common;
 
@@ -62,9 +63,9 @@ public sealed class BadInputTests
         return ex!;
     }
 
-    static IEnumerable<SubmitRequest> Good(ViewImage image, ViewRole role) => RegistrationClient.ImageMessages(image, role);
+    static IEnumerable<SubmitRequest> Good(Radiograph image, ViewRole role) => RegistrationClient.ImageMessages(image, role);
 
-    static IEnumerable<SubmitRequest> WithImageHeader(ViewImage image, ViewRole role, Action<ImageHeader> edit)
+    static IEnumerable<SubmitRequest> WithImageHeader(Radiograph image, ViewRole role, Action<ImageHeader> edit)
     {
         var all = RegistrationClient.ImageMessages(image, role).ToList();
         edit(all[0].Image);
@@ -147,7 +148,7 @@ public sealed class BadInputTests
     {
         var (ap, lat) = TestData.Pair(32, 24);
         // A calibration written in metres: source 1.3 "mm" from the detector.
-        var metres = new ViewImage(ap.Image, new Core.Geometry.CalibratedView(new Vec3(0, -1, 0), new Vec3(0, 0.3, 0), new Vec3(1, 0, 0), new Vec3(0, 0, -1), 0.5, 0.5, 32, 24));
+        var metres = new Radiograph(ap.Image, new Core.Geometry.CalibratedView(new Vec3(0, -1, 0), new Vec3(0, 0.3, 0), new Vec3(1, 0, 0), new Vec3(0, 0, -1), 0.5, 0.5, 32, 24));
         var e = await Refusal(new[] { Header() }.Concat(Good(metres, ViewRole.Ap)).Concat(Good(lat, ViewRole.Lat)));
         Expect(e, StatusCode.InvalidArgument, "AP image: its view puts the source 1.3 mm from the detector, outside 100–5000 mm (is the calibration in millimetres?)");
     }

@@ -61,9 +61,7 @@ public class NetworkEngineTests
     [OneTimeTearDown]
     public void Stop() { _daemon?.Dispose(); _folder?.Dispose(); }
 
-    static ViewImage Read(string path) { var r = Radiograph.Read(path); return new ViewImage(r.Image, r.View); }
-
-    async Task<(string JobId, ResultSummary Summary, List<JobEvent> Events)> Run(RegistrationClient client, string model, ViewImage ap, ViewImage lat)
+    async Task<(string JobId, ResultSummary Summary, List<JobEvent> Events)> Run(RegistrationClient client, string model, Radiograph ap, Radiograph lat)
     {
         var reply = await client.SubmitAsync(ap, lat, model);
         var events = new List<JobEvent>();
@@ -88,7 +86,7 @@ public class NetworkEngineTests
                            "--output-grid", "model");
 
         using var client = _daemon.Client();
-        var (job, summary, events) = await Run(client, "tiny-untrained", Read(_ap), Read(_lat));
+        var (job, summary, events) = await Run(client, "tiny-untrained", Radiograph.Read(_ap), Radiograph.Read(_lat));
         Assert.That(summary.Results.Select(r => r.Name), Is.EquivalentTo(new[] { "warped_atlas", "warped_labels", "displacement_field", "overlay_ap", "overlay_lateral" }));
         var stages = events.Where(e => e.EventCase == JobEvent.EventOneofCase.Progress).Select(e => e.Progress.Stage).ToList();
         Assert.That(stages, Is.SupersetOf(new[] { "preparing inputs", "running network", "warping the atlas", "projecting the result", "done" }));
@@ -101,21 +99,23 @@ public class NetworkEngineTests
             Assert.That(ours.Geometry.ApproximatelyEquals(theirs.Geometry), name + ": grid");
             Assert.That(ours.Bytes.SequenceEqual(theirs.Bytes), $"{name}: every voxel bitwise equal");
         }
-        // The affine: the summary's (RAS, atlas → patient) is the inverse of affine.tfm's pull-back T (ITK, LPS in the file).
+        // The affine travels as affine.tfm holds it, the pull-back T (RAS; ITK, LPS in the file); `affine` is its inverse
+        // (atlas → patient, for Slicer's "to parent").
         var tfm = ItkTransformFile.Read(Path.Combine(outDir, RegistrationFiles.Affine));
         Assert.That(summary.AffineCoordinateSystem, Is.EqualTo(CoordinateSystem.Ras));
+        Assert.That(summary.AffinePatientToAtlas.ToArray(), Is.EqualTo(tfm.ToRowMajor()).Within(1e-12));
         Assert.That(summary.Affine.ToArray(), Is.EqualTo(tfm.Inverse().ToRowMajor()).Within(1e-12));
 
-        // `register --server` writes the very files `register` writes: byte for byte (overlay PNGs included), but affine.tfm,
-        // whose T travels inverted (atlas → patient) and is inverted back: equal to rounding.
+        // `register --server` writes the very files `register` writes, byte for byte: the volumes, the overlay PNGs, and
+        // affine.tfm (T is never inverted on the way).
         string remoteDir = _folder.File("register-server-out");
         ExternalTool.Check("dotnet", DaemonProcess.CliDll, "register", "--server", _daemon.Address, "--ap", _ap, "--lat", _lat, "--model", "tiny-untrained", "--out", remoteDir);
         var local = Directory.GetFiles(outDir).Select(Path.GetFileName).Order().ToArray();
         Assert.That(Directory.GetFiles(remoteDir).Select(Path.GetFileName).Order(), Is.EqualTo(local));
         Assert.That(local, Has.Length.EqualTo(6));
-        foreach (var file in local.Where(f => f != RegistrationFiles.Affine))
+        Assert.That(local, Does.Contain(RegistrationFiles.Affine));
+        foreach (var file in local)
             Assert.That(File.ReadAllBytes(Path.Combine(remoteDir, file!)).SequenceEqual(File.ReadAllBytes(Path.Combine(outDir, file!))), $"register --server: {file} equals register's");
-        Assert.That(ItkTransformFile.Read(Path.Combine(remoteDir, RegistrationFiles.Affine)).ToRowMajor(), Is.EqualTo(tfm.ToRowMajor()).Within(1e-12));
 
         // The untrained network moves the atlas (else the comparison above would be trivial).
         var field = VolumeFile.Read(Path.Combine(outDir, RegistrationFiles.Displacement)).As<float>();
@@ -127,7 +127,7 @@ public class NetworkEngineTests
     public async Task Overlays_AreTheWarpedFemurProjectedOnEachDetector()
     {
         using var client = _daemon.Client();
-        var ap = Read(_ap); var lat = Read(_lat);
+        var ap = Radiograph.Read(_ap); var lat = Radiograph.Read(_lat);
         var reply = await client.SubmitAsync(ap, lat, "tiny-untrained", results: new[] { "overlay_ap", "overlay_lateral", "warped_labels" });
         await foreach (var _ in client.WatchAsync(reply.JobId)) { }
         var labels = await client.FetchAsync(reply.JobId, "warped_labels");
@@ -164,10 +164,10 @@ public class NetworkEngineTests
         Assert.That(cards.Values.Where(c => c.IsDefault).Select(c => c.Name), Is.EqualTo(new[] { "tiny-untrained" }),
                     "the default is the first trained model that can run (folders in name order; no-weights cannot), never identity");
         Assert.That(cards["no-weights"].UnavailableReason, Does.Contain("weights.dat").And.Contain("not found"));
-        var refused = Assert.ThrowsAsync<RpcException>(() => client.SubmitAsync(Read(_ap), Read(_lat), "no-weights"));
+        var refused = Assert.ThrowsAsync<RpcException>(() => client.SubmitAsync(Radiograph.Read(_ap), Radiograph.Read(_lat), "no-weights"));
         Assert.That(refused!.StatusCode, Is.EqualTo(StatusCode.FailedPrecondition));
 
-        var (_, shipped, _) = await Run(client, "uses-shipped-atlas", Read(_ap), Read(_lat));
+        var (_, shipped, _) = await Run(client, "uses-shipped-atlas", Radiograph.Read(_ap), Radiograph.Read(_lat));
         Assert.That(shipped.Message, Does.Contain("tiny network"));
     }
 
@@ -179,7 +179,7 @@ public class NetworkEngineTests
     public async Task CancelDuringTheForwardPass_EndsTheJobWithinASecond_AndTheModelKeepsServing()
     {
         using var client = _daemon.Client();
-        var ap = Read(_ap); var lat = Read(_lat);
+        var ap = Radiograph.Read(_ap); var lat = Radiograph.Read(_lat);
         for (int attempt = 0; attempt < 5; attempt++)
         {
             var reply = await client.SubmitAsync(ap, lat, "tiny-untrained");

@@ -41,7 +41,7 @@ public class NonFiniteModelTests
         using var daemon = new DaemonProcess(new[] { "--models", models });
         using var client = daemon.Client();
         var (a, l) = (Radiograph.Read(ap), Radiograph.Read(lat));
-        var reply = await client.SubmitAsync(new ViewImage(a.Image, a.View), new ViewImage(l.Image, l.View), "nan-weights");
+        var reply = await client.SubmitAsync(a, l, "nan-weights");
         var events = new List<JobEvent>();
         await foreach (var e in client.WatchAsync(reply.JobId)) events.Add(e);
         var last = events[^1];

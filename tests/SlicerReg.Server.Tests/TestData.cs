@@ -54,15 +54,15 @@ public static class TestData
             ? new CalibratedView(new Vec3(-1000, 0, 0), new Vec3(300, 0, 0), new Vec3(0, 1, 0), new Vec3(0, 0, -1), 0.5, 0.5, columns, rows)
             : new CalibratedView(new Vec3(0, -1000, 0), new Vec3(0, 300, 0), new Vec3(1, 0, 0), new Vec3(0, 0, -1), 0.5, 0.5, columns, rows);
 
-    public static ViewImage Radiograph(int columns, int rows, bool lateral, int seed)
+    public static Core.Xray.Radiograph Radiograph(int columns, int rows, bool lateral, int seed)
     {
         var rng = new Random(seed);
         var view = View(columns, rows, lateral);
         var pixels = new float[(long)columns * rows];
         for (long n = 0; n < pixels.LongLength; n++) pixels[n] = (float)rng.NextDouble();
-        return new ViewImage(new Image2D(columns, rows, view.ColumnSpacingMm, view.RowSpacingMm, pixels), view);
+        return new Core.Xray.Radiograph(new Image2D(columns, rows, view.ColumnSpacingMm, view.RowSpacingMm, pixels), view);
     }
 
-    public static (ViewImage Ap, ViewImage Lat) Pair(int columns = 32, int rows = 24, int seed = 1)
+    public static (Core.Xray.Radiograph Ap, Core.Xray.Radiograph Lat) Pair(int columns = 32, int rows = 24, int seed = 1)
         => (Radiograph(columns, rows, false, seed), Radiograph(columns, rows, true, seed + 1));
 }

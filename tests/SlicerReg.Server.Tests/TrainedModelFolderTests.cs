@@ -50,7 +50,7 @@ public sealed class TrainedModelFolderTests
         Assert.That(card.Summary, Does.Contain("tiny").And.Contain("masked"));
         Assert.That(models.Select(c => c.Name), Has.None.EqualTo("not-a-model"));
 
-        var reply = await client.SubmitAsync(new ViewImage(_ap.Image, _ap.View), new ViewImage(_lat.Image, _lat.View), "tiny-untrained");
+        var reply = await client.SubmitAsync(_ap, _lat, "tiny-untrained");
         var events = new List<JobEvent>();
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120)))
             await foreach (var e in client.WatchAsync(reply.JobId, timeout.Token)) events.Add(e);

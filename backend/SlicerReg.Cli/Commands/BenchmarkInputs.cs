@@ -2,6 +2,7 @@ using SlicerReg.Client;
 using SlicerReg.Core.Anatomy;
 using SlicerReg.Core.Geometry;
 using SlicerReg.Core.Imaging;
+using SlicerReg.Core.Xray;
 using SlicerReg.Engine.Network;
 
 namespace SlicerReg.Cli.Commands;
@@ -14,7 +15,7 @@ public static class BenchmarkInputs
     /// pixels on the preset's 160×224 mm detector (timings do not depend on the pixels; a 4096-pixel side at the preset's 1 mm
     /// would be a 4 m detector, which RadiographValidation refuses).
     /// </summary>
-    public static ViewImage Image(int columns, int rows, bool lateral)
+    public static Radiograph Image(int columns, int rows, bool lateral)
     {
         var view = ((lateral ? ViewPresets.Lateral : ViewPresets.Ap) with
         {
@@ -24,7 +25,7 @@ public static class BenchmarkInputs
         var rng = new Random(columns + (lateral ? 1 : 0));
         var pixels = new float[(long)columns * rows];
         for (long n = 0; n < pixels.LongLength; n++) pixels[n] = (float)rng.NextDouble();
-        return new ViewImage(new Image2D(columns, rows, view.ColumnSpacingMm, view.RowSpacingMm, pixels), view);
+        return new Radiograph(new Image2D(columns, rows, view.ColumnSpacingMm, view.RowSpacingMm, pixels), view);
     }
 
     /// <summary>

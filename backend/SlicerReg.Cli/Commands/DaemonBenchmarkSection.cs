@@ -9,6 +9,8 @@ using SlicerReg.Core.Geometry;
 using SlicerReg.Core.Imaging;
 using SlicerReg.Core.IO;
 using SlicerReg.Protocol.V1;
+using SlicerReg.Core.Registration;
+using SlicerReg.Core.Xray;
 using SlicerReg.Server.Domain;
 
 namespace SlicerReg.Cli.Commands;
@@ -84,7 +86,7 @@ public sealed class DaemonBenchmarkSection : IBenchmarkSection
         atlas = VolumeFile.Read(atlasPath); // as the daemon has it
         var ap = BenchmarkInputs.Image(160, 224, lateral: false); var lat = BenchmarkInputs.Image(160, 224, lateral: true);
         var engine = new IdentityEngine(atlas, null, Path.GetFileName(atlasPath));
-        var request = new RegistrationRequest(ap.Image, ap.View, lat.Image, lat.View, new Dictionary<string, string>(), new HashSet<string>());
+        var request = new RegistrationRequest(ap, lat, new Dictionary<string, string>(), new HashSet<string>());
         var direct = BenchCommand.Measure(() => engine.RegisterAsync(request, new Progress<RegistrationProgress>(), CancellationToken.None).GetAwaiter().GetResult(), ctx.Runs);
         rows.Add(new BenchmarkRow("engine RegisterAsync in-process", direct.WallMs, ctx.Runs, $"{engine.Card.Name} engine, paper grid", direct.CpuMs));
         using (var daemon = new DaemonChild(new[] { "--listen", "127.0.0.1:0" }, atlasPath, ctx.Log))
@@ -118,18 +120,17 @@ public sealed class DaemonBenchmarkSection : IBenchmarkSection
     /// model folder: submit → result event, and submit → its 5 results fetched. The three are interleaved run by run (the
     /// load of a shared machine drifts), and CPU is counted at both ends (this process + the daemon), the load-independent figure.
     /// </summary>
-    static IEnumerable<BenchmarkRow> NetworkOverhead(BenchmarkContext ctx, JObject summary, ViewImage ap, ViewImage lat)
+    static IEnumerable<BenchmarkRow> NetworkOverhead(BenchmarkContext ctx, JObject summary, Radiograph ap, Radiograph lat)
     {
         int runs = Math.Max(3, Math.Min(ctx.Runs, 9));
         var preset = NetworkPreset.Tiny;
         string model = BenchmarkInputs.UntrainedModel(preset, ctx.ScratchFolder);
         var (ct, label) = Core.Anatomy.ShippedAtlas.Find(preset.Name);
         using var registrar = Engine.Inference.Registrar.Load(model, "cpu", ct, label);
-        var (a, l) = (new Core.Xray.Radiograph(ap.Image, ap.View), new Core.Xray.Radiograph(lat.Image, lat.View));
         using var daemon = new DaemonChild(new[] { "--listen", "127.0.0.1:0" }, null, ctx.Log, "--models", model);
         using var client = RegistrationClient.Connect(daemon.Address);
         string name = client.ListModelsAsync().GetAwaiter().GetResult().Single(m => m.Available).Name;
-        var results = new[] { ResultNames.WarpedAtlas, ResultNames.WarpedLabels, ResultNames.DisplacementField, ResultNames.OverlayAp, ResultNames.OverlayLateral };
+        var results = ResultNames.All;
         // 0: the Registrar on this (main) thread, as `slicerreg register` runs it; 1: on a thread-pool thread, as the daemon
         // runs it; 2: daemon, submit → warped_atlas fetched; 3: daemon, submit → all 5 results fetched.
         const int kinds = 4;
@@ -141,13 +142,13 @@ public sealed class DaemonBenchmarkSection : IBenchmarkSection
             {
                 double cpu0 = daemon.BothCpuMs();
                 var clock = Stopwatch.StartNew();
-                if (m == 0) registrar.Register(a, l);
-                else if (m == 1) Task.Run(() => registrar.Register(a, l)).GetAwaiter().GetResult();
+                if (m == 0) registrar.Register(ap, lat);
+                else if (m == 1) Task.Run(() => registrar.Register(ap, lat)).GetAwaiter().GetResult();
                 else
                 {
                     var id = client.SubmitAsync(ap, lat, name).GetAwaiter().GetResult().JobId;
                     WaitFinished(client, id);
-                    foreach (var r in m == 3 ? results : results[..1]) client.FetchAsync(id, r).GetAwaiter().GetResult();
+                    foreach (var r in m == 3 ? results : results.Take(1)) client.FetchAsync(id, r).GetAwaiter().GetResult();
                 }
                 if (n < 0) continue;
                 wall[m][n] = clock.Elapsed.TotalMilliseconds; cpu[m][n] = daemon.BothCpuMs() - cpu0;

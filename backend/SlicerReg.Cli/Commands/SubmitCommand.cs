@@ -38,7 +38,7 @@ public sealed class SubmitCommand : ICommand
         var results = (args.Option("results") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         args.RejectUnknown();
         if (args.Positional.Count > 0) throw new UsageException($"submit takes no positional arguments (got '{args.Positional[0]}')");
-        try { return RunAsync(server, new ViewImage(ap.Image, ap.View), new ViewImage(lat.Image, lat.View), model, options, results, outDir, stdout).GetAwaiter().GetResult(); }
+        try { return RunAsync(server, ap, lat, model, options, results, outDir, stdout).GetAwaiter().GetResult(); }
         catch (RpcException e)
         {
             Console.Error.WriteLine($"slicerreg submit: {DaemonFailure.Describe(e, server)}");
@@ -51,7 +51,7 @@ public sealed class SubmitCommand : ICommand
         }
     }
 
-    static async Task<int> RunAsync(DaemonEndpoint server, ViewImage ap, ViewImage lat, string model, Dictionary<string, string> options,
+    static async Task<int> RunAsync(DaemonEndpoint server, Radiograph ap, Radiograph lat, string model, Dictionary<string, string> options,
                                     string[] results, string outDir, TextWriter stdout)
     {
         using var client = RegistrationClient.Connect(server);

@@ -12,7 +12,7 @@ namespace SlicerReg.Client.Protocol;
 public static class ProtocolRevision
 {
     /// <summary>The revision this build speaks (the daemon reports it; docs/daemon.md "Versions").</summary>
-    public const int Current = 3;
+    public const int Current = 4;
     /// <summary>The oldest daemon revision this client works with.</summary>
     public const int Required = 2;
 

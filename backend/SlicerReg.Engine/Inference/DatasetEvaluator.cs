@@ -78,7 +78,7 @@ public static class DatasetEvaluator
                 Affine => (NetworkInputs.FemurLabelMap(Need(result, m).AffineWarpedLabel
                                                       ?? throw new ArgumentException($"method '{m}' needs a registration made withAffineOnly")),
                            result!.AffineWarpedMaskedAtlas!),
-                Full => (NetworkInputs.FemurLabelMap(Need(result, m).WarpedLabel), result!.WarpedMaskedAtlas),
+                Full => (NetworkInputs.FemurLabelMap(Need(result, m).WarpedLabel!), result!.WarpedMaskedAtlas!),
                 _ => throw new ArgumentException($"unknown method '{m}': expected {string.Join(", ", Methods)}"),
             };
             yield return (m, CaseMetrics.Compute(caseId, truthFemur, labels, truthImage, image, reference.Ssim, label: 1));

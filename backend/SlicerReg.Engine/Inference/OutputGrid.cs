@@ -70,7 +70,7 @@ public sealed class OutputGrid
         {
             using var scope = NewDisposeScope();
             using var warp = new SpatialTransformer(AtlasCt.Geometry);
-            using var t = tensor(result.Affine.ToRowMajor(), new long[] { 1, 4, 4 }, ScalarType.Float32);
+            using var t = tensor(result.AffinePatientToAtlas.ToRowMajor(), new long[] { 1, 4, 4 }, ScalarType.Float32);
             (affineAtlas, affineLabel, affineMasked) = WarpAll(warp, warp.AffineDisplacement(t));
         }
         var femur = NetworkInputs.FemurLabelMap(label);

@@ -13,37 +13,6 @@ namespace SlicerReg.Engine.Inference;
 public readonly record struct RegistrationStage(string Stage, double Fraction);
 
 /// <summary>
-/// What one registration produces. Volumes lie on the atlas grid (the patient grid; paper "CT-data preprocessing"), RAS.
-/// </summary>
-public sealed record RegistrationResult
-{
-    /// <summary>The atlas CT (HU) warped by Ψ, trilinear; −1000 HU where it samples outside the atlas.</summary>
-    public required Volume WarpedAtlas { get; init; }
-    /// <summary>The atlas label map warped by Ψ (each label's indicator warped linearly, then the largest taken).</summary>
-    public required Volume WarpedLabel { get; init; }
-    /// <summary>
-    /// The same two after the affine module alone (V∘T), for the paper-style comparison of the modules; null unless
-    /// <see cref="Registrar.Register"/> was asked for them (two more warps that a plain registration does not need).
-    /// </summary>
-    public Volume? AffineWarpedAtlas { get; init; }
-    public Volume? AffineWarpedLabel { get; init; }
-    /// <summary>The masked relative-attenuation atlas warped by Ψ and by T — the network's own outputs (what the loss compares); the T one as above.</summary>
-    public required Volume WarpedMaskedAtlas { get; init; }
-    public Volume? AffineWarpedMaskedAtlas { get; init; }
-    /// <summary>Ψ: pull-back displacement field, RAS mm in memory (LPS when written, loadable in Slicer as a grid transform).</summary>
-    public required Volume Displacement { get; init; }
-    /// <summary>T of the affine module: RAS pull-back (patient point → atlas point).</summary>
-    public required Mat4 Affine { get; init; }
-    /// <summary>The local module's stationary velocity v (RAS mm, model grid): where a test-time refinement starts (docs/refinement.md).</summary>
-    public Volume? Velocity { get; init; }
-    /// <summary>The input radiographs as given, and the warped femur label projected onto them (0/1, rays that cross it).</summary>
-    public required Radiograph Ap { get; init; }
-    public required Radiograph Lateral { get; init; }
-    public required Image2D ApProjectedLabel { get; init; }
-    public required Image2D LateralProjectedLabel { get; init; }
-}
-
-/// <summary>
 /// Runs a trained model on two calibrated radiographs (paper, Fig. 1 at inference): puts them on the preset's detector
 /// as training did (<see cref="NetworkInputs.ToNetworkDetector"/>), sets the network's view pair from their calibrations,
 /// runs the network once in eval mode without gradients, and turns its outputs into volumes and files.
@@ -82,10 +51,13 @@ public sealed class Registrar : IDisposable
 
     /// <summary>Loads a model folder (<see cref="ModelFolder.Resolve"/>: MODEL/best when present) with its atlas, or the atlas given.</summary>
     public static Registrar Load(string modelFolder, string device = "cpu", string? atlasCt = null, string? atlasLabel = null)
+        => Load(ModelDescription.Open(modelFolder), device, atlasCt, atlasLabel);
+
+    /// <summary>Loads the model <paramref name="model"/> describes (network.json already read) with its atlas, or the atlas given.</summary>
+    public static Registrar Load(ModelDescription model, string device = "cpu", string? atlasCt = null, string? atlasLabel = null)
     {
         var dev = ComputeDevice.Select(device);
-        string folder = ModelFolder.Resolve(modelFolder);
-        var config = NetworkConfig.Load(Path.Combine(folder, RegistrationNetwork.ConfigFileName));
+        var (folder, config) = model;
         (Volume ct, Volume label) = atlasCt is null
             ? ModelFolder.ReadAtlas(folder)
             : (Core.IO.VolumeFile.Read(atlasCt), Core.IO.VolumeFile.Read(atlasLabel ?? throw new ArgumentException("an atlas CT needs its label map")));
@@ -115,7 +87,7 @@ public sealed class Registrar : IDisposable
         progress?.Invoke(new("loading network", 0.1));
         if (_network is null)
         {
-            _network = RegistrationNetwork.Load(_folder, AtlasCt.Geometry, views);
+            _network = RegistrationNetwork.Load(_folder, Config, AtlasCt.Geometry, views);
             _network.to(_device);
             _network.eval();
         }
@@ -155,7 +127,7 @@ public sealed class Registrar : IDisposable
         return new RegistrationResult
         {
             WarpedAtlas = warpedAtlas, WarpedLabel = warpedLabel, AffineWarpedAtlas = affineAtlas, AffineWarpedLabel = affineLabel,
-            WarpedMaskedAtlas = warpedMasked, AffineWarpedMaskedAtlas = affineMasked, Displacement = field, Affine = affine, Velocity = velocity,
+            WarpedMaskedAtlas = warpedMasked, AffineWarpedMaskedAtlas = affineMasked, Displacement = field, AffinePatientToAtlas = affine, Velocity = velocity,
             Ap = ap, Lateral = lateral, ApProjectedLabel = apMask, LateralProjectedLabel = latMask,
         };
     }

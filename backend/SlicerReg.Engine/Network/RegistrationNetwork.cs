@@ -122,8 +122,11 @@ public sealed class RegistrationNetwork : Module<Tensor, Tensor, Tensor, Registr
 
     /// <summary>Rebuilds the network from <paramref name="directory"/> (config + weights) for <paramref name="grid"/> and <paramref name="views"/>.</summary>
     public static RegistrationNetwork Load(string directory, ImageGeometry grid, ViewPair views)
+        => Load(directory, NetworkConfig.Load(Path.Combine(directory, ConfigFileName)), grid, views);
+
+    /// <summary>The same with the folder's <see cref="ConfigFileName"/> already read (<paramref name="config"/>).</summary>
+    public static RegistrationNetwork Load(string directory, NetworkConfig config, ImageGeometry grid, ViewPair views)
     {
-        var config = NetworkConfig.Load(Path.Combine(directory, ConfigFileName));
         string weights = Path.Combine(directory, WeightsFileName);
         if (!File.Exists(weights)) throw new ImageFormatException(weights, "network weights file not found");
         var network = new RegistrationNetwork(config, grid, views);

@@ -36,7 +36,7 @@ public static class RefinedRegistration
     {
         var (ct, label) = Atlas(grid);
         using var refiner = new DeformationRefiner(ct, label, options, device);
-        var refinement = refiner.Refine(ap, lateral, start?.Affine, start?.Velocity, progress, cancel);
+        var refinement = refiner.Refine(ap, lateral, start?.AffinePatientToAtlas, start?.Velocity, progress, cancel);
         var lateralView = refinement.Poses.Count == 2 ? refinement.Poses[1].Apply(lateral.View) : lateral.View;
         var basis = start ?? Identity(ct, label, ap, lateral);
         var result = new OutputGrid(grid, ct, label).Apply(basis with
@@ -54,7 +54,7 @@ public static class RefinedRegistration
         return new RegistrationResult
         {
             WarpedAtlas = ct, WarpedLabel = label, WarpedMaskedAtlas = DatasetEvaluator.MaskedImage(ct, label),
-            Displacement = new Volume(ct.Geometry, VoxelType.Float32, 3, VolumeKind.DisplacementField), Affine = Mat4.Identity,
+            Displacement = new Volume(ct.Geometry, VoxelType.Float32, 3, VolumeKind.DisplacementField), AffinePatientToAtlas = Mat4.Identity,
             Ap = ap, Lateral = lateral, ApProjectedLabel = LabelProjector.Project(femur, ap.View, 1), LateralProjectedLabel = LabelProjector.Project(femur, lateral.View, 1),
         };
     }

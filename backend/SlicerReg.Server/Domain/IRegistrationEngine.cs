@@ -1,5 +1,6 @@
-using SlicerReg.Core.Geometry;
 using SlicerReg.Core.Imaging;
+using SlicerReg.Core.Xray;
+using SlicerReg.Engine.Inference;
 
 namespace SlicerReg.Server.Domain;
 
@@ -24,6 +25,7 @@ public interface IRegistrationEngine
     /// <summary>
     /// Runs one registration. Reports progress as it goes; must observe <paramref name="ct"/> promptly (within ~1 s)
     /// by throwing <see cref="OperationCanceledException"/>. Throws <see cref="ArgumentException"/> for inputs it cannot use.
+    /// The result is the one `register` writes (<see cref="RegistrationResult"/>); the daemon ships its named volumes.
     /// </summary>
     Task<RegistrationResult> RegisterAsync(RegistrationRequest request, IProgress<RegistrationProgress> progress, CancellationToken ct);
 }
@@ -31,26 +33,8 @@ public interface IRegistrationEngine
 /// <summary>A model card: name, honest description, accepted options, produced results.</summary>
 public sealed record EngineCard(string Name, string Summary, string Description, IReadOnlyList<string> Options, IReadOnlyList<string> Results);
 
-/// <summary>Validated inputs of one job: both radiographs with their views (RAS), option values and the results wanted.</summary>
-public sealed record RegistrationRequest(
-    Image2D Ap, CalibratedView ApView, Image2D Lat, CalibratedView LatView,
-    IReadOnlyDictionary<string, string> Options, IReadOnlySet<string> Results);
+/// <summary>Validated inputs of one job: both radiographs with their views (RAS), option values and the results wanted (none: all).</summary>
+public sealed record RegistrationRequest(Radiograph Ap, Radiograph Lateral, IReadOnlyDictionary<string, string> Options, IReadOnlySet<string> Results);
 
 /// <summary>One progress report: the stage name, the fraction of the whole job done (0..1), a sentence.</summary>
 public readonly record struct RegistrationProgress(string Stage, double Fraction, string Message);
-
-/// <summary>
-/// Named result volumes (RAS, in memory), the atlas→patient affine (RAS: an atlas point → the patient point it lands on;
-/// the inverse of the pull-back T that `register` writes to affine.tfm), and a sentence saying what was done.
-/// </summary>
-public sealed record RegistrationResult(IReadOnlyDictionary<string, Volume> Volumes, Mat4 AffineRas, string Message);
-
-/// <summary>The result names engines use (the protocol's FetchRequest.name).</summary>
-public static class ResultNames
-{
-    public const string WarpedAtlas = "warped_atlas";
-    public const string WarpedLabels = "warped_labels";
-    public const string DisplacementField = "displacement_field";
-    /// <summary>The warped femur projected through the AP / lateral view: a label map on that radiograph's detector grid.</summary>
-    public const string OverlayAp = "overlay_ap", OverlayLateral = "overlay_lateral";
-}

@@ -1,6 +1,8 @@
 using System.Globalization;
 using SlicerReg.Core.Geometry;
 using SlicerReg.Core.Imaging;
+using SlicerReg.Core.Registration;
+using SlicerReg.Engine.Inference;
 
 namespace SlicerReg.Server.Domain;
 
@@ -14,6 +16,9 @@ public sealed class IdentityEngine(Volume? atlas, Volume? atlasLabels, string? a
     public const string ModelName = "identity";
     /// <summary>Milliseconds each stage waits, to simulate compute time (demos, and tests of cancellation and queueing).</summary>
     public const string StageDelayOption = "stage_delay_ms";
+
+    // One zero field for every job (results are never written to): a job that does not fetch it costs nothing.
+    readonly Lazy<Volume> _zeroField = new(() => new Volume(atlas!.Geometry, VoxelType.Float32, 3, VolumeKind.DisplacementField));
 
     public Volume? Atlas => atlas;
     public string? AtlasName => atlasName;
@@ -43,18 +48,19 @@ public sealed class IdentityEngine(Volume? atlas, Volume? atlasLabels, string? a
             if (delay > 0) await Task.Delay(delay, ct);
             ct.ThrowIfCancellationRequested();
         }
-        await Stage("check inputs", 0.0, $"AP {request.Ap.Columns}×{request.Ap.Rows}, LAT {request.Lat.Columns}×{request.Lat.Rows} pixels");
+        await Stage("check inputs", 0.0, $"AP {request.Ap.Image.Columns}×{request.Ap.Image.Rows}, LAT {request.Lateral.Image.Columns}×{request.Lateral.Image.Rows} pixels");
         await Stage("load atlas", 0.25, $"atlas {atlasName}: {atlas.Size} voxels");
         await Stage("register", 0.5, "identity engine: no registration is performed");
         await Stage("compose results", 0.75, "atlas returned unchanged, displacement field zero");
 
-        var volumes = new Dictionary<string, Volume>();
-        bool Want(string name) => request.Results.Count == 0 || request.Results.Contains(name);
-        if (Want(ResultNames.WarpedAtlas)) volumes[ResultNames.WarpedAtlas] = atlas;
-        if (atlasLabels != null && Want(ResultNames.WarpedLabels)) volumes[ResultNames.WarpedLabels] = atlasLabels;
-        if (Want(ResultNames.DisplacementField))
-            volumes[ResultNames.DisplacementField] = new Volume(atlas.Geometry, VoxelType.Float32, 3, VolumeKind.DisplacementField);
         progress.Report(new RegistrationProgress("done", 1.0, "identity: atlas unchanged"));
-        return new RegistrationResult(volumes, Mat4.Identity, "identity engine: no registration performed; the atlas is returned unchanged");
+        return new RegistrationResult
+        {
+            WarpedAtlas = atlas, WarpedLabel = atlasLabels,
+            Displacement = _zeroField.Value,
+            AffinePatientToAtlas = Mat4.Identity, Ap = request.Ap, Lateral = request.Lateral,
+            ApProjectedLabel = null, LateralProjectedLabel = null,
+            Message = "identity engine: no registration performed; the atlas is returned unchanged",
+        };
     }
 }

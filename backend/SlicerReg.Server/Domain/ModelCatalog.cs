@@ -99,11 +99,11 @@ public sealed class ModelCatalog : IDisposable
 
     static NetworkEngine Open(string folder, string name, JObject? card, string device)
     {
-        string resolved = ModelFolder.Resolve(folder);
-        var config = NetworkConfig.Load(Path.Combine(resolved, RegistrationNetwork.ConfigFileName));
+        var model = ModelDescription.Open(folder); // network.json read once, here, for the catalog, the Registrar and its network
+        var (resolved, config) = model;
         bool ownAtlas = File.Exists(Path.Combine(resolved, ModelFolder.AtlasFileName));
         var (atlasCt, atlasLabel) = ownAtlas ? (null, null) : ((string?, string?))ShippedAtlas.Find(config.Preset);
-        var registrar = Registrar.Load(folder, device, atlasCt, atlasLabel);
+        var registrar = Registrar.Load(model, device, atlasCt, atlasLabel);
         try
         {
             string atlasName = ownAtlas ? Path.Combine(Path.GetFileName(resolved), ModelFolder.AtlasFileName) : $"atlas/{config.Preset}/{ShippedAtlas.CtFileName}";

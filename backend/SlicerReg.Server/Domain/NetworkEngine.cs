@@ -1,5 +1,5 @@
 using SlicerReg.Core.Imaging;
-using SlicerReg.Core.Xray;
+using SlicerReg.Core.Registration;
 using SlicerReg.Engine.Inference;
 
 namespace SlicerReg.Server.Domain;
@@ -22,7 +22,7 @@ public sealed class NetworkEngine : IRegistrationEngine, IDisposable
         _registrar = registrar;
         AtlasName = atlasName;
         Card = new EngineCard(name, summary, description, Array.Empty<string>(),
-            new[] { ResultNames.WarpedAtlas, ResultNames.WarpedLabels, ResultNames.DisplacementField, ResultNames.OverlayAp, ResultNames.OverlayLateral });
+            ResultNames.All); // a network produces every result
     }
 
     public EngineCard Card { get; }
@@ -36,14 +36,12 @@ public sealed class NetworkEngine : IRegistrationEngine, IDisposable
     {
         // Unusable inputs (a size that is not a multiple of the network's detector, two views from the same direction, …)
         // come back from the Registrar as ArgumentException naming the radiograph: the job fails with that message.
-        var ap = new Radiograph(request.Ap, request.ApView);
-        var lateral = new Radiograph(request.Lat, request.LatView);
         if (_turn.CurrentCount == 0) progress.Report(new RegistrationProgress("waiting", 0, $"model {Card.Name} is busy with another job"));
         await _turn.WaitAsync(ct);
-        Task<Engine.Inference.RegistrationResult> work;
+        Task<RegistrationResult> work;
         try
         {
-            work = Task.Run(() => _registrar.Register(ap, lateral, s =>
+            work = Task.Run(() => _registrar.Register(request.Ap, request.Lateral, s =>
             {
                 if (!ct.IsCancellationRequested) progress.Report(new RegistrationProgress(s.Stage, s.Fraction, StageMessage(s.Stage)));
             }, ct), CancellationToken.None);
@@ -54,17 +52,7 @@ public sealed class NetworkEngine : IRegistrationEngine, IDisposable
         // paper preset's CPU), so the job ends as soon as the token fires and the pass finishes in the background (its
         // memory and the device turn are given back when it does).
         var r = await work.WaitAsync(ct);
-
-        var volumes = new Dictionary<string, Volume>();
-        bool Want(string name) => request.Results.Count == 0 || request.Results.Contains(name);
-        if (Want(ResultNames.WarpedAtlas)) volumes[ResultNames.WarpedAtlas] = r.WarpedAtlas;
-        if (Want(ResultNames.WarpedLabels)) volumes[ResultNames.WarpedLabels] = r.WarpedLabel;
-        if (Want(ResultNames.DisplacementField)) volumes[ResultNames.DisplacementField] = r.Displacement;
-        if (Want(ResultNames.OverlayAp)) volumes[ResultNames.OverlayAp] = Overlay(r.ApProjectedLabel, r.Ap.View);
-        if (Want(ResultNames.OverlayLateral)) volumes[ResultNames.OverlayLateral] = Overlay(r.LateralProjectedLabel, r.Lateral.View);
-        // The protocol's affine is atlas → patient; the network's T is pull-back (patient → atlas point), hence T⁻¹.
-        return new RegistrationResult(volumes, r.Affine.Inverse(),
-            $"registered with the {_registrar.Preset.Name} network in {_registrar.Folder} (Van Houtte et al. 2022: affine module, then local module)");
+        return r with { Message = $"registered with the {_registrar.Preset.Name} network in {_registrar.Folder} (Van Houtte et al. 2022: affine module, then local module)" };
     }
 
     static string StageMessage(string stage) => stage switch
@@ -76,18 +64,6 @@ public sealed class NetworkEngine : IRegistrationEngine, IDisposable
         "projecting the result" => "warped femur projected through both views",
         _ => stage,
     };
-
-    /// <summary>
-    /// The warped femur projected through a view (1 where the ray crosses it), as a label map on the radiograph's own
-    /// detector grid (<see cref="Radiograph.DetectorGeometry"/>): shown over the radiograph in Slicer it is the overlay
-    /// `slicerreg register` draws into overlay_*.png.
-    /// </summary>
-    static Volume Overlay(Image2D projected, Core.Geometry.CalibratedView view)
-    {
-        var mask = new byte[projected.Pixels.Length];
-        for (long n = 0; n < mask.LongLength; n++) mask[n] = projected.Pixels[n] > 0.5f ? (byte)1 : (byte)0;
-        return Volume.Create(Radiograph.DetectorGeometry(view), mask, 1, VolumeKind.LabelMap);
-    }
 
     public void Dispose()
     {

@@ -1,4 +1,3 @@
-using SlicerReg.Protocol.V1;
 using SlicerReg.Server.Domain;
 
 namespace SlicerReg.Server.Jobs;
@@ -10,7 +9,7 @@ namespace SlicerReg.Server.Jobs;
 public sealed class Job(string id, string model, RegistrationRequest request)
 {
     readonly object _lock = new();
-    readonly List<JobEvent> _events = new();
+    readonly List<JobUpdate> _events = new();
     TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public string Id { get; } = id;
@@ -32,7 +31,7 @@ public sealed class Job(string id, string model, RegistrationRequest request)
     public bool IsFinished => State is JobState.Succeeded or JobState.Failed or JobState.Cancelled;
 
     /// <summary>Appends an event (setting the state); returns false when the job had already finished.</summary>
-    public bool Publish(JobEvent e)
+    public bool Publish(JobUpdate e)
     {
         TaskCompletionSource wake;
         lock (_lock)
@@ -40,7 +39,7 @@ public sealed class Job(string id, string model, RegistrationRequest request)
             if (_state is JobState.Succeeded or JobState.Failed or JobState.Cancelled) return false;
             _state = e.State;
             _events.Add(e);
-            if (_state is JobState.Succeeded or JobState.Failed or JobState.Cancelled) { FinishedUtc = DateTime.UtcNow; Request = null; }
+            if (e.Finishes) { FinishedUtc = DateTime.UtcNow; Request = null; }
             wake = _changed;
             _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
         }
@@ -49,7 +48,7 @@ public sealed class Job(string id, string model, RegistrationRequest request)
     }
 
     /// <summary>Events from index <paramref name="from"/> on, and a task that completes when more arrive.</summary>
-    public (IReadOnlyList<JobEvent> Events, Task Changed) EventsFrom(int from)
+    public (IReadOnlyList<JobUpdate> Events, Task Changed) EventsFrom(int from)
     {
         lock (_lock) return (_events.Skip(from).ToList(), _changed.Task);
     }

@@ -1,10 +1,8 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
-using Grpc.Core;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SlicerReg.Client.Protocol;
-using SlicerReg.Protocol.V1;
 using SlicerReg.Server.Domain;
 
 namespace SlicerReg.Server.Jobs;
@@ -13,6 +11,8 @@ namespace SlicerReg.Server.Jobs;
 /// The bounded FIFO job queue: <see cref="DaemonOptions.Workers"/> workers on the one compute device take jobs in
 /// submission order; at most <see cref="DaemonOptions.QueueCapacity"/> jobs wait. A full queue refuses new jobs
 /// (back-pressure) instead of growing. Finished jobs keep their results until all were fetched or the TTL expired.
+/// It knows jobs and their states only: what it refuses it throws as <see cref="JobQueueRefusal"/>, and a job's log holds
+/// <see cref="JobUpdate"/>s; the gRPC services map both to the protocol (<see cref="Services.JobWire"/>).
 /// </summary>
 public sealed class JobQueue : BackgroundService
 {
@@ -56,18 +56,18 @@ public sealed class JobQueue : BackgroundService
     }
 
     /// <summary>
-    /// Reserves a waiting slot for an upload that is about to start, or throws RESOURCE_EXHAUSTED. Uploads in progress
+    /// Reserves a waiting slot for an upload that is about to start, or refuses (queue full, shutting down). Uploads in progress
     /// hold slots, so at most --queue (+ --workers running) pairs of radiographs are held in memory, however many clients connect.
     /// Dispose the reservation when the upload fails; <see cref="Enqueue"/> turns it into the queued job's slot.
     /// </summary>
     public QueueSlot Reserve()
     {
-        if (_shutdown.IsCancellationRequested) throw new RpcException(new Status(StatusCode.Unavailable, "the daemon is shutting down"));
+        if (_shutdown.IsCancellationRequested) throw ShuttingDown();
         if (Interlocked.Increment(ref _waitingCount) > _options.QueueCapacity)
         {
             Interlocked.Decrement(ref _waitingCount);
-            throw new RpcException(new Status(StatusCode.ResourceExhausted,
-                $"the job queue is full ({_options.QueueCapacity} waiting, {_options.Workers} running on {_options.Device}); retry later"));
+            throw new JobQueueRefusal(JobQueueRefusalReason.QueueFull,
+                $"the job queue is full ({_options.QueueCapacity} waiting, {_options.Workers} running on {_options.Device}); retry later");
         }
         return new QueueSlot(this);
     }
@@ -87,12 +87,12 @@ public sealed class JobQueue : BackgroundService
         if (_shutdown.IsCancellationRequested)
         {
             Interlocked.Decrement(ref _waitingCount);
-            throw new RpcException(new Status(StatusCode.Unavailable, "the daemon is shutting down"));
+            throw ShuttingDown();
         }
         int ahead = _waiting.Reader.Count;
         _jobs[job.Id] = job;
-        job.Publish(new JobEvent { State = JobState.Queued, Progress = new Progress { Stage = "queued", Message = $"{ahead} job(s) ahead" } });
-        if (!_waiting.Writer.TryWrite(job)) throw new RpcException(new Status(StatusCode.Unavailable, "the daemon is shutting down"));
+        job.Publish(new JobUpdate(JobState.Queued, new RegistrationProgress("queued", 0, $"{ahead} job(s) ahead")));
+        if (!_waiting.Writer.TryWrite(job)) throw ShuttingDown();
         _log.LogInformation("job {JobId} queued: model {Model}, {Ahead} ahead", job.Id, job.Model, ahead);
         return ahead;
     }
@@ -100,12 +100,14 @@ public sealed class JobQueue : BackgroundService
     /// <summary>Jobs whose events or results are still held (queued, running, or finished and not yet released).</summary>
     public int HeldJobs => _jobs.Count;
 
-    /// <summary>The job, or NOT_FOUND naming why (unknown, or its results expired).</summary>
+    static JobQueueRefusal ShuttingDown() => new(JobQueueRefusalReason.ShuttingDown, "the daemon is shutting down");
+
+    /// <summary>The job, or a refusal naming why there is none (unknown, or its results expired).</summary>
     public Job Get(string jobId)
     {
         if (_jobs.TryGetValue(jobId, out var job)) return job;
-        if (_expired.TryGetValue(jobId, out var why)) throw new RpcException(new Status(StatusCode.NotFound, $"job {jobId}: {why}"));
-        throw new RpcException(new Status(StatusCode.NotFound, $"unknown job id '{jobId}'"));
+        if (_expired.TryGetValue(jobId, out var why)) throw new JobQueueRefusal(JobQueueRefusalReason.UnknownJob, $"job {jobId}: {why}");
+        throw new JobQueueRefusal(JobQueueRefusalReason.UnknownJob, $"unknown job id '{jobId}'");
     }
 
     public JobState Cancel(string jobId)
@@ -120,7 +122,7 @@ public sealed class JobQueue : BackgroundService
             {
                 Interlocked.Decrement(ref _waitingCount);
                 _reclaimer.Released(Bytes(job.Request));
-                job.Publish(new JobEvent { State = JobState.Cancelled, Error = new JobError { Code = (int)StatusCode.Cancelled, Message = "cancelled by the client while queued" } });
+                FinishCancelled(job, "cancelled by the client while queued");
             }
         }
         return job.State;
@@ -175,8 +177,8 @@ public sealed class JobQueue : BackgroundService
         _log.LogInformation("job queue stopped");
     }
 
-    static void FinishCancelled(Job job, string why)
-        => job.Publish(new JobEvent { State = JobState.Cancelled, Error = new JobError { Code = (int)StatusCode.Cancelled, Message = why } });
+    static void FinishCancelled(Job job, string why) => job.Publish(new JobUpdate(JobState.Cancelled, Failure: new JobFailure(JobFailureKind.Cancelled, why)));
+    static void FinishFailed(Job job, JobFailureKind kind, string why) => job.Publish(new JobUpdate(JobState.Failed, Failure: new JobFailure(kind, why)));
 
     async Task WorkerAsync(int worker, CancellationToken stopping)
     {
@@ -200,29 +202,19 @@ public sealed class JobQueue : BackgroundService
         var engine = _catalog.Engines[job.Model];
         var started = DateTime.UtcNow;
         _log.LogInformation("job {JobId} running on worker {Worker} ({Device})", job.Id, worker, _options.Device);
-        job.Publish(new JobEvent { State = JobState.Running, Progress = new Progress { Stage = "started", Message = $"worker {worker} on {_options.Device}" } });
-        var progress = new SynchronousProgress(p => job.Publish(new JobEvent
-        {
-            State = JobState.Running,
-            Progress = new Progress { Stage = p.Stage, Fraction = Math.Clamp(p.Fraction, 0, 1), Message = p.Message },
-        }));
+        job.Publish(new JobUpdate(JobState.Running, new RegistrationProgress("started", 0, $"worker {worker} on {_options.Device}")));
+        var progress = new SynchronousProgress(p => job.Publish(new JobUpdate(JobState.Running, p with { Fraction = Math.Clamp(p.Fraction, 0, 1) })));
         try
         {
             // The engine runs off the request thread; Task.Run keeps a CPU-bound engine from blocking this worker's loop.
             var result = await Task.Run(() => engine.RegisterAsync(request, progress, linked.Token), linked.Token);
             linked.Token.ThrowIfCancellationRequested();
-            var stored = new StoredResults(result.Volumes, _options.SpillFolder, job.Id, _options.SpillAboveBytes);
+            var stored = new StoredResults(result.NamedVolumes(request.Results), _options.SpillFolder, job.Id, _options.SpillAboveBytes);
             job.Results = stored;
-            var summary = new ResultSummary
-            {
-                Model = job.Model, Message = result.Message, Seconds = (DateTime.UtcNow - started).TotalSeconds,
-                AffineCoordinateSystem = CoordinateSystem.Ras,
-            };
-            summary.Affine.Add(result.AffineRas.ToRowMajor());
-            foreach (var (name, header) in stored.Headers) summary.Results.Add(new ResultInfo { Name = name, Header = header });
+            var outcome = new JobOutcome(job.Model, result.Message, (DateTime.UtcNow - started).TotalSeconds, result.AffinePatientToAtlas, stored.Headers.ToList());
             _log.LogInformation("job {JobId} succeeded in {Seconds:0.00} s: {Results} ({Spilled} spilled to disk)",
-                job.Id, summary.Seconds, string.Join(", ", stored.Names), stored.SpilledCount);
-            job.Publish(new JobEvent { State = JobState.Succeeded, Result = summary });
+                job.Id, outcome.Seconds, string.Join(", ", stored.Names), stored.SpilledCount);
+            job.Publish(new JobUpdate(JobState.Succeeded, Outcome: outcome));
         }
         catch (OperationCanceledException) when (linked.IsCancellationRequested)
         {
@@ -233,18 +225,18 @@ public sealed class JobQueue : BackgroundService
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or ProtocolException)
         {
             _log.LogWarning("job {JobId} failed: {Message}", job.Id, e.Message);
-            job.Publish(new JobEvent { State = JobState.Failed, Error = new JobError { Code = (int)StatusCode.FailedPrecondition, Message = e.Message } });
+            FinishFailed(job, JobFailureKind.Refused, e.Message);
         }
         catch (Exception e)
         {
             _log.LogError(e, "job {JobId} crashed", job.Id);
-            job.Publish(new JobEvent { State = JobState.Failed, Error = new JobError { Code = (int)StatusCode.Internal, Message = $"internal error: {e.GetType().Name}: {e.Message}" } });
+            FinishFailed(job, JobFailureKind.Crashed, $"internal error: {e.GetType().Name}: {e.Message}");
         }
         // The job dropped its radiographs when it finished; what the engine allocated and did not keep is garbage too.
         finally { _reclaimer.Released(Bytes(request) + (job.Results?.SpilledBytes ?? 0)); }
     }
 
-    static long Bytes(RegistrationRequest? r) => r is null ? 0 : sizeof(float) * (r.Ap.Pixels.LongLength + r.Lat.Pixels.LongLength);
+    static long Bytes(RegistrationRequest? r) => r is null ? 0 : sizeof(float) * (r.Ap.Image.Pixels.LongLength + r.Lateral.Image.Pixels.LongLength);
 
     /// <summary>Reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool and reorder events).</summary>
     sealed class SynchronousProgress(Action<RegistrationProgress> report) : IProgress<RegistrationProgress>

@@ -1,16 +1,17 @@
-using System.Buffers;
-using System.Security.Cryptography;
-using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using SlicerReg.Client.Protocol;
 using SlicerReg.Protocol.V1;
 using SlicerReg.Server.Domain;
 using SlicerReg.Server.Jobs;
+using JobState = SlicerReg.Server.Jobs.JobState;
 
 namespace SlicerReg.Server.Services;
 
-/// <summary>The Registration gRPC service: a thin adapter from the protocol to <see cref="JobQueue"/> and the engines.</summary>
+/// <summary>
+/// The Registration gRPC service: a thin adapter from the protocol to <see cref="JobQueue"/> and the engines; the queue's
+/// updates and refusals become JobEvents and status codes through <see cref="JobWire"/>.
+/// </summary>
 public sealed class RegistrationService(JobQueue queue, ModelCatalog catalog, MemoryReclaimer reclaimer, ILogger<RegistrationService> log) : Registration.RegistrationBase
 {
     public override async Task<SubmitReply> Submit(IAsyncStreamReader<SubmitRequest> requests, ServerCallContext context)
@@ -43,10 +44,10 @@ public sealed class RegistrationService(JobQueue queue, ModelCatalog catalog, Me
             log.LogWarning("submit from {Peer} refused ({Code}): {Message}", peer, e.Code, e.Message);
             throw e.ToRpc();
         }
-        catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted)
+        catch (JobQueueRefusal e)
         {
-            log.LogWarning("submit from {Peer} refused: {Message}", peer, e.Status.Detail);
-            throw;
+            log.LogWarning("submit from {Peer} refused: {Message}", peer, e.Message);
+            throw JobWire.Rpc(e);
         }
         catch (Exception e) when (UnparsableMessage.In(e) is { } unparsable)
         {
@@ -69,65 +70,51 @@ public sealed class RegistrationService(JobQueue queue, ModelCatalog catalog, Me
 
     public override async Task Watch(WatchRequest request, IServerStreamWriter<JobEvent> responses, ServerCallContext context)
     {
-        var job = queue.Get(request.JobId);
+        var job = Get(request.JobId);
         var ct = context.CancellationToken;
         int sent = 0;
         while (true)
         {
             var (events, changed) = job.EventsFrom(sent);
-            foreach (var e in events) await responses.WriteAsync(e, ct);
+            foreach (var e in events) await responses.WriteAsync(JobWire.Event(e), ct);
             sent += events.Count;
-            if (events.Count > 0 && events[^1].State is JobState.Succeeded or JobState.Failed or JobState.Cancelled) return;
+            if (events.Count > 0 && events[^1].Finishes) return;
             try { await changed.WaitAsync(ct); }
             catch (OperationCanceledException) { return; } // the watcher left; the job goes on
         }
     }
 
     public override Task<CancelReply> Cancel(CancelRequest request, ServerCallContext context)
-        => Task.FromResult(new CancelReply { State = queue.Cancel(request.JobId) });
+    {
+        try { return Task.FromResult(new CancelReply { State = JobWire.State(queue.Cancel(request.JobId)) }); }
+        catch (JobQueueRefusal e) { throw JobWire.Rpc(e); }
+    }
+
+    Job Get(string jobId)
+    {
+        try { return queue.Get(jobId); }
+        catch (JobQueueRefusal e) { throw JobWire.Rpc(e); }
+    }
 
     public override async Task FetchResult(FetchRequest request, IServerStreamWriter<FetchReply> responses, ServerCallContext context)
     {
-        var job = queue.Get(request.JobId);
+        var job = Get(request.JobId);
         var results = job.Results;
         if (results is null)
             throw new RpcException(new Status(StatusCode.FailedPrecondition, $"job {job.Id} has no results: it is {job.State.ToString().ToLowerInvariant()}"));
         var entry = results[request.Name] ?? throw new RpcException(new Status(StatusCode.NotFound,
             $"job {job.Id} has no result '{request.Name}' (it has: {string.Join(", ", results.Names)})"));
         var ct = context.CancellationToken;
-        await responses.WriteAsync(new FetchReply { Header = entry.Header }, ct);
-        var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        if (entry.InMemory is { } volume)
-        {
-            var payload = WireConvert.Payload(volume);
-            foreach (var chunk in ChunkedTransfer.Chunks(payload))
-            {
-                sha.AppendData(chunk.Data.Span);
-                await responses.WriteAsync(new FetchReply { Chunk = chunk }, ct);
-            }
-        }
-        else
-        {
-            await using var file = new FileStream(entry.SpillFile!, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, useAsync: true);
-            // One buffer for every chunk of this fetch: a write has serialised its message into the response stream when it
-            // returns, so the buffer can be refilled without a fresh 1 MiB array per chunk. Not from ArrayPool.Shared: the pool
-            // keeps the 1 MiB arrays that concurrent fetches returned until it decides to trim (LoadTests saw +6.6 MiB of
-            // managed heap after 8 concurrent clients); one array per fetch goes with the fetch.
-            var buffer = new byte[WireLimits.ChunkBytes];
-            long offset = 0;
-            int n;
-            while ((n = await file.ReadAtLeastAsync(buffer.AsMemory(0, WireLimits.ChunkBytes), WireLimits.ChunkBytes, throwOnEndOfStream: false, ct)) > 0)
-            {
-                sha.AppendData(buffer, 0, n);
-                await responses.WriteAsync(new FetchReply { Chunk = new Chunk { Offset = offset, Data = UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(0, n)) } }, ct);
-                offset += n;
-            }
-        }
+        await using var file = entry.SpillFile is null ? null
+            : new FileStream(entry.SpillFile, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, useAsync: true);
+        var chunks = file is null ? ChunkedTransfer.Chunks(WireConvert.Payload(entry.InMemory!)).ToAsyncEnumerable() : ChunkedTransfer.Chunks(file, ct);
         // The trailer carries the hash of what was sent, checked against the hash taken when the result was stored.
-        var sent = sha.GetHashAndReset();
-        if (!sent.AsSpan().SequenceEqual(entry.Sha256))
-            throw new RpcException(new Status(StatusCode.DataLoss, $"job {job.Id} result '{request.Name}': the stored copy is corrupt"));
-        await responses.WriteAsync(new FetchReply { End = new TransferEnd { Sha256 = ByteString.CopyFrom(sent) } }, ct);
+        try
+        {
+            await ChunkedTransfer.SendAsync(m => responses.WriteAsync(m, ct), new FetchReply { Header = entry.Header }, chunks,
+                                            c => new FetchReply { Chunk = c }, e => new FetchReply { End = e }, $"job {job.Id} result '{request.Name}'", entry.Sha256);
+        }
+        catch (ProtocolException e) { throw e.ToRpc(); }
         log.LogInformation("job {JobId}: result {Name} fetched ({Bytes} bytes)", job.Id, request.Name, entry.Header.ByteLength);
         queue.Fetched(job, request.Name);
     }

@@ -18,7 +18,7 @@ sealed class SubmitUpload(ModelCatalog catalog)
 {
     SubmitHeader? _header;
     IRegistrationEngine? _engine;
-    readonly Dictionary<ViewRole, (Image2D Image, CalibratedView View)> _images = new();
+    readonly Dictionary<ViewRole, Radiograph> _images = new();
     // The image in transfer:
     ViewRole _role;
     ImageHeader? _imageHeader;
@@ -62,7 +62,7 @@ sealed class SubmitUpload(ModelCatalog catalog)
                 _receiver.End(m.End);
                 var image = WireConvert.ToImage(_pixels!, _type, _view!);
                 if (RadiographValidation.PixelProblem(image.Pixels, image.Columns) is { } pixels) throw Bad($"{Name(_role)} image: {pixels}");
-                _images[_role] = (image, _view!);
+                _images[_role] = new Radiograph(image, _view!);
                 _receiver = null; _pixels = null; _imageHeader = null;
                 break;
             default:
@@ -110,7 +110,6 @@ sealed class SubmitUpload(ModelCatalog catalog)
             if (!_images.ContainsKey(role)) throw Bad($"submit: the {Name(role)} image is missing");
         var ap = _images[ViewRole.Ap]; var lat = _images[ViewRole.Lat];
         if (RadiographValidation.PairProblem(ap.View, lat.View) is { } problem) throw Bad($"AP image and LAT image: {problem}");
-        return new RegistrationRequest(ap.Image, ap.View, lat.Image, lat.View,
-            new Dictionary<string, string>(_header.Options), new HashSet<string>(_header.Results, StringComparer.Ordinal));
+        return new RegistrationRequest(ap, lat, new Dictionary<string, string>(_header.Options), new HashSet<string>(_header.Results, StringComparer.Ordinal));
     }
 }

@@ -115,9 +115,9 @@ public sealed class SimulationService(SimulationGate gate, IHostApplicationLifet
     static async Task Send(IServerStreamWriter<SimulateReply> responses, int viewIndex, string name, Volume volume, double ms, CancellationToken ct)
     {
         var image = new RenderedImage { ViewIndex = viewIndex, Name = name, Header = WireConvert.Header(volume), Milliseconds = ms };
-        foreach (var m in ChunkedTransfer.Messages(new SimulateReply { Image = image }, WireConvert.Payload(volume),
-                                                   c => new SimulateReply { Chunk = c }, e => new SimulateReply { End = e }))
-            // WaitAsync: a write waiting for the client's flow-control window was seen to outlive a cancel by up to ~0.9 s.
-            await responses.WriteAsync(m, ct).WaitAsync(ct);
+        // WaitAsync: a write waiting for the client's flow-control window was seen to outlive a cancel by up to ~0.9 s.
+        await ChunkedTransfer.SendAsync(m => responses.WriteAsync(m, ct).WaitAsync(ct), new SimulateReply { Image = image },
+                                        ChunkedTransfer.Chunks(WireConvert.Payload(volume)).ToAsyncEnumerable(),
+                                        c => new SimulateReply { Chunk = c }, e => new SimulateReply { End = e }, $"simulated {name} of view {viewIndex}");
     }
 }

@@ -25,15 +25,16 @@ planes); every change to a node that was already in the scene is reported in Loa
 from dataclasses import dataclass, field
 
 from . import vtkobjects
+from .names import DISPLACEMENT_FIELD, OVERLAY_AP, OVERLAY_LATERAL, WARPED_ATLAS, WARPED_LABELS
 from .scene import project_label
 from .volumes import Volume
 
 ROLE_ATTRIBUTE = "SlicerReg.role"
 RUN_ATTRIBUTE = "SlicerReg.run"
-OVERLAY_RESULTS = {"AP": "overlay_ap", "LAT": "overlay_lateral"}   # view role → the overlay's result name (and node role)
+OVERLAY_RESULTS = {"AP": OVERLAY_AP, "LAT": OVERLAY_LATERAL}   # view role → the overlay's result name (and node role)
 
-_VOLUMES = {"warped_atlas": ("vtkMRMLScalarVolumeNode", "SlicerReg warped atlas"),
-            "warped_labels": ("vtkMRMLLabelMapVolumeNode", "SlicerReg labels")}
+_VOLUMES = {WARPED_ATLAS: ("vtkMRMLScalarVolumeNode", "SlicerReg warped atlas"),
+            WARPED_LABELS: ("vtkMRMLLabelMapVolumeNode", "SlicerReg labels")}
 
 
 @dataclass
@@ -79,16 +80,16 @@ def load_results(result, scene, views_by_role=None, place_radiographs=True, show
     for role, (class_name, name) in _VOLUMES.items():
         if role in result.volumes:
             nodes[role] = volume_node(role, result.volumes[role], class_name, name)
-    if "warped_labels" in nodes and make_segmentation and import_labelmap is not None:
+    if WARPED_LABELS in nodes and make_segmentation and import_labelmap is not None:
         seg = add("segmentation", "vtkMRMLSegmentationNode", "SlicerReg femur")
         seg.CreateDefaultDisplayNodes()
-        import_labelmap(nodes["warped_labels"], seg)
+        import_labelmap(nodes[WARPED_LABELS], seg)
         seg.CreateClosedSurfaceRepresentation()
         nodes["segmentation"] = seg
-    if "displacement_field" in result.volumes:
-        node = add("displacement_field", "vtkMRMLGridTransformNode", "SlicerReg displacement")
-        node.SetAndObserveTransformFromParent(vtkobjects.grid_transform(result.volumes["displacement_field"], oriented_grid_transform))
-        nodes["displacement_field"] = node
+    if DISPLACEMENT_FIELD in result.volumes:
+        node = add(DISPLACEMENT_FIELD, "vtkMRMLGridTransformNode", "SlicerReg displacement")
+        node.SetAndObserveTransformFromParent(vtkobjects.grid_transform(result.volumes[DISPLACEMENT_FIELD], oriented_grid_transform))
+        nodes[DISPLACEMENT_FIELD] = node
     if result.affine is not None:
         node = add("affine", "vtkMRMLLinearTransformNode", "SlicerReg affine")
         node.SetMatrixTransformToParent(vtkobjects.vtk_matrix(result.affine))
@@ -102,9 +103,9 @@ def load_results(result, scene, views_by_role=None, place_radiographs=True, show
                          "changed; untick 'Place radiographs' to leave it where it was)")
     for view_role, name in OVERLAY_RESULTS.items() if show_overlay else ():
         overlay = result.volumes.get(name)
-        if overlay is None and "warped_labels" in result.volumes and view_role in views_by_role:
+        if overlay is None and WARPED_LABELS in result.volumes and view_role in views_by_role:
             view = views_by_role[view_role][1]
-            mask = project_label(result.volumes["warped_labels"], view)[None]  # (1, rows, columns) = [k, j, i]
+            mask = project_label(result.volumes[WARPED_LABELS], view)[None]  # (1, rows, columns) = [k, j, i]
             overlay = Volume(mask, view.image_ijk_to_ras(), "label_map")
         if overlay is not None:
             nodes[name] = volume_node(name, overlay, "vtkMRMLLabelMapVolumeNode", f"SlicerReg {view_role} overlay")
