@@ -7,7 +7,9 @@ namespace SlicerReg.Core.Xray;
 /// (a line integral above −ln 0.002 ≈ 6.2, more than 30 cm of water) and it is connected (4-neighbours) through such
 /// pixels to the image border. Connection to the border keeps a dark object inside the field (a metal implant, a lead
 /// marker) in the field; the threshold leaves every exposed pixel of a hip radiograph in it (the thickest paths through
-/// the pelvis and thigh stay below p ≈ 5). A field that reaches every border has no outside pixels.
+/// the pelvis and thigh stay below p ≈ 5). The field found is then eroded by one pixel: the blades' penumbra and the
+/// detector's blur darken the pixels along its edge, whose line integrals would read too high. A field that reaches every
+/// border has no outside pixels.
 /// </summary>
 public static class Collimation
 {
@@ -32,7 +34,12 @@ public static class Collimation
             if (r < rows - 1) Visit(n + columns);
         }
         var inside = new bool[outside.Length];
-        for (int n = 0; n < inside.Length; n++) inside[n] = !outside[n];
+        for (int n = 0; n < inside.Length; n++)
+        {
+            int c = n % columns, r = n / columns;
+            inside[n] = !outside[n] && !(c > 0 && outside[n - 1]) && !(c < columns - 1 && outside[n + 1])
+                        && !(r > 0 && outside[n - columns]) && !(r < rows - 1 && outside[n + columns]);
+        }
         return inside;
     }
 }
