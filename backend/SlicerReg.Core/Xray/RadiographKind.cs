@@ -39,7 +39,12 @@ public static class RadiographKinds
     public static (RadiographKind Kind, string Reason) FromMetadata(IReadOnlyDictionary<string, string> metadata, string origin)
     {
         if (metadata.TryGetValue(KindKey, out var k))
-            return (Parse(k.Trim()) ?? throw new Core.IO.ImageFormatException(origin, $"\"{KindKey}\" must be line-integral or intensity, got \"{k}\""), $"{KindKey}={k.Trim()}");
+            return (k.Trim() switch
+            {
+                "line-integral" => RadiographKind.LineIntegral,
+                "intensity" => RadiographKind.Intensity,
+                _ => throw new Core.IO.ImageFormatException(origin, $"\"{KindKey}\" must be line-integral or intensity, got \"{k}\""),
+            }, $"{KindKey}={k.Trim()}");
         if (metadata.TryGetValue(ModalityKey, out var m) && DetectorModalities.Contains(m.Trim().ToUpperInvariant()))
             return (RadiographKind.Intensity, $"{ModalityKey}={m.Trim()}");
         if (metadata.TryGetValue(PhotometricKey, out var p)) return (RadiographKind.Intensity, $"{PhotometricKey}={p.Trim()}");
