@@ -5,6 +5,7 @@ using SlicerReg.Core.Population;
 using SlicerReg.Core.Xray;
 using SlicerReg.Engine.Inference;
 using SlicerReg.Engine.Network;
+using SlicerReg.Tests.Common;
 
 namespace SlicerReg.Engine.Tests;
 
@@ -45,28 +46,12 @@ public class RadiographPlacementTests
                 Assert.That(onPatient.WarpedLabel.Geometry.ApproximatelyEquals(leftLabel.Geometry, 1e-6), "mirrored back onto the left femur's grid");
                 Assert.That(femur.X, Is.LessThan(LeftHip.X), "the registered shaft lies lateral (−x) of the left hip");
             }
-            return Overlap.Compute(Resample(leftLabel, onPatient.WarpedLabel), leftLabel.As<byte>().Select(v => v == NetworkInputs.FemurLabel).ToArray()).Dice;
+            return Overlap.Compute(GridLabels.LabelAt(leftLabel, leftLabel, NetworkInputs.FemurLabel), GridLabels.LabelAt(leftLabel, onPatient.WarpedLabel, NetworkInputs.FemurLabel)).Dice;
         }
         double asLeft = Dice(true), asRight = Dice(false);
         TestContext.Out.WriteLine($"Dice registered as left {asLeft:F4}, as right (wrong side) {asRight:F4}");
         Assert.That(asLeft, Is.GreaterThan(0.8));
         Assert.That(asLeft, Is.GreaterThan(asRight + 0.1), "the side matters: a left femur taken as a right one registers far worse");
-    }
-
-    /// <summary>The femur of <paramref name="label"/> at <paramref name="reference"/>'s voxel centres (nearest voxel; outside: not femur).</summary>
-    static bool[] Resample(Core.Imaging.Volume reference, Core.Imaging.Volume label)
-    {
-        var g = reference.Geometry; var result = new bool[g.Size.VoxelCount]; long n = 0;
-        for (int k = 0; k < g.Size.K; k++)
-            for (int j = 0; j < g.Size.J; j++)
-                for (int i = 0; i < g.Size.I; i++, n++)
-                {
-                    var ijk = label.Geometry.RasToIndex(g.IndexToRas(new Vec3(i, j, k)));
-                    int a = (int)Math.Round(ijk.X), b = (int)Math.Round(ijk.Y), c = (int)Math.Round(ijk.Z);
-                    if (a < 0 || b < 0 || c < 0 || a >= label.Size.I || b >= label.Size.J || c >= label.Size.K) continue;
-                    result[n] = label[a, b, c] == NetworkInputs.FemurLabel;
-                }
-        return result;
     }
 
     [Test]

@@ -101,18 +101,5 @@ public sealed record AtlasPlacement(Mat4 PatientToAtlas, bool Mirrored, string D
 
     /// <summary>Voxel i of the result is voxel I−1−i of <paramref name="v"/>, on the grid that keeps every voxel where it was.</summary>
     static Volume ReverseI(Volume v)
-    {
-        var a = v.Geometry.IjkToRas;
-        var flip = new Mat4(Mat3.Diagonal(-1, 1, 1), new Vec3(v.Size.I - 1, 0, 0));
-        var result = new Volume(ImageGeometry.FromIjkToRas(v.Size, a * flip), v.VoxelType, v.Components, v.Kind);
-        foreach (var (key, value) in v.Metadata) result.Metadata[key] = value;
-        int ni = v.Size.I, nc = v.Components;
-        for (int k = 0; k < v.Size.K; k++)
-            for (int j = 0; j < v.Size.J; j++)
-            {
-                long row = v.LinearIndex(0, j, k) * nc;
-                for (int i = 0; i < ni; i++) Array.Copy(v.Data, row + (long)(ni - 1 - i) * nc, result.Data, row + (long)i * nc, nc);
-            }
-        return result;
-    }
+        => Population.FemurMirror.ReverseI(v, ImageGeometry.FromIjkToRas(v.Size, v.Geometry.IjkToRas * new Mat4(Mat3.Diagonal(-1, 1, 1), new Vec3(v.Size.I - 1, 0, 0))));
 }
