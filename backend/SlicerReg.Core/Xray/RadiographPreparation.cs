@@ -44,6 +44,8 @@ public static class RadiographPreparation
     public static PreparedRadiograph Prepare(Radiograph raw, IReadOnlyDictionary<string, string> metadata, bool[]? mask, RadiographPreparationOptions options, string origin)
     {
         var (kind, reason) = options.Kind is { } k ? (k, "given") : RadiographKinds.FromMetadata(metadata, origin);
+        if (kind == RadiographKind.LineIntegral && options.I0 is not null)
+            throw new ArgumentException($"{origin}: I0 was given but the radiograph holds line integrals ({reason}); give --radiograph-kind intensity if it is a detector image");
         var image = raw.Image;
         var pixels = (float[])image.Pixels.Clone();
         bool inverted = false; double? i0 = null; bool estimated = false; double fieldFraction = 1;
