@@ -17,6 +17,7 @@ public sealed class RegisterCommand : ICommand
     public string Summary => "register the atlas of a trained model to two calibrated radiographs";
     public string Usage => "slicerreg register --ap AP --lat LAT [--ap-view V.json --lat-view V.json] --model MODEL|none --out DIR [--device cpu|cuda]\n" +
                            $"             {RefineArguments.Usage}\n" +
+                           $"             {RadiographArguments.Usage}\n" +
                            "             [" + DaemonArguments.Usage + "]\n" +
                            "             with --server: on a running daemon, MODEL = a model name it lists\n" +
                            "             --model none needs --refine (refinement from the unregistered atlas); --output-grid defaults to paper (atlas/paper/)";
@@ -32,7 +33,9 @@ public sealed class RegisterCommand : ICommand
         string device = args.Option("device") ?? "cpu";
         var server = DaemonArguments.Read(args);
         var refine = RefineArguments.Parse(args);
+        var radiographs = RadiographArguments.Parse(args);
         args.RejectUnknown();
+        if (server != null && radiographs.Given) throw new UsageException("--radiograph-kind, --i0, --ap-mask/--lat-mask, --head and --side run locally only (not yet with --server)");
         if (server != null && (refine.Refine || refine.OutputGridChoice != null)) throw new UsageException("--refine and --output-grid run locally only (not yet with --server)");
         if (model == "none" && !refine.Refine) throw new UsageException("--model none registers nothing by itself: add --refine (refinement from the unregistered atlas)");
         if (server != null && args.Option("device") != null) throw new UsageException("--device is the daemon's choice (slicerreg serve --device) when --server is given");
@@ -48,12 +51,15 @@ public sealed class RegisterCommand : ICommand
             stdout.WriteLine($"registered on {server.Address} with model {model}; wrote {string.Join(", ", remote.Select(Path.GetFileName))} to {outDir}");
             return 0;
         }
+        var prepared = radiographs.Prepare(apImage, ap, latImage, lat, stdout);
+        (apImage, latImage) = (prepared.ApInAtlas, prepared.LateralInAtlas);
         var outputGrid = OutputGrid.Resolve(refine.OutputGridChoice);
         RegistrationResult? result = null;
         string by = "the unregistered atlas";
         if (model != "none")
         {
             using var registrar = Registrar.Load(model, device);
+            prepared.CheckModel(registrar.Config, registrar.Folder);
             result = registrar.Register(apImage, latImage);
             by = registrar.Folder;
         }
@@ -63,7 +69,8 @@ public sealed class RegisterCommand : ICommand
             (result, refinement) = RefinedRegistration.Run(refine.Grid, refine.Options, apImage, latImage, result, RefineArguments.Printer(stdout), device: device);
             RefineArguments.PrintSummary(stdout, refinement);
         }
-        var files = RegistrationFiles.Write(outDir, outputGrid.Apply(result!)).ToList();
+        var files = RegistrationFiles.Write(outDir, prepared.ToPatient(outputGrid.Apply(result!))).ToList();
+        files.Add(prepared.WriteReport(outDir));
         if (refinement != null) files.AddRange(RefinedRegistration.WriteReport(outDir, refine.Grid, refine.Options, refinement, latImage.View));
         stdout.WriteLine($"registered with {by}{(refinement != null ? $", refined on the {refine.Grid} grid" : "")}, output grid {outputGrid.Name}; " +
                          $"wrote {string.Join(", ", files.Select(Path.GetFileName))} to {outDir}");

@@ -18,8 +18,8 @@ public sealed class SimulateCommand : ICommand
     public string Summary => "simulate a DRR dataset of random phantom subjects (or imported CTs): CT, label, DRRs, masks, split manifest";
     public string Usage => "slicerreg simulate --out DIR --count N --seed S --views orthogonal|generalised [--preset paper|standard|tiny]\n" +
                            "             [--split 0.8,0.1,0.1] [--from-ct DIR [--side auto|left|right]] [--deformation MM] [--pose-range DEG]\n" +
-                           "             [--left-fraction F] [--no-intensity-variation] [--quiet]";
-    public IReadOnlySet<string> Flags { get; } = new HashSet<string> { "quiet", "no-intensity-variation" };
+                           "             [--left-fraction F] [--no-intensity-variation] [--quiet] [--realistic [--dose PHOTONS_PER_PIXEL]]";
+    public IReadOnlySet<string> Flags { get; } = new HashSet<string> { "quiet", "no-intensity-variation", "realistic" };
 
     public int Run(Arguments args, TextWriter stdout)
     {
@@ -33,6 +33,7 @@ public sealed class SimulateCommand : ICommand
         string? sideText = args.Option("side");
         string? deformation = args.Option("deformation"), poseRange = args.Option("pose-range"), leftFraction = args.Option("left-fraction");
         bool quiet = args.Flag("quiet"), noIntensity = args.Flag("no-intensity-variation");
+        var realistic = RealisticArguments.Parse(args);
         args.RejectUnknown();
         if (args.Positional.Count != 0) throw new UsageException($"simulate takes no positional arguments (got '{args.Positional[0]}')");
         if (fromCt is null && countText is null) throw new UsageException("--count N is required (or --from-ct DIR)");
@@ -55,7 +56,7 @@ public sealed class SimulateCommand : ICommand
             options = new DatasetOptions
             {
                 OutputFolder = outDir, Count = count, Seed = seed, Views = DatasetViews.ParseMode(viewsText), Subjects = subjects,
-                SplitFractions = DatasetSplit.Parse(split), FromCtFolder = fromCt,
+                SplitFractions = DatasetSplit.Parse(split), FromCtFolder = fromCt, Realistic = realistic,
                 Side = sideText switch
                 {
                     null or "auto" => null,

@@ -21,6 +21,8 @@ public sealed record DatasetOptions
     public string? FromCtFolder { get; init; }
     /// <summary>For imports: the side of every CT, or null to tell it from the anatomy.</summary>
     public FemurSide? Side { get; init; }
+    /// <summary>Also write realistic intensity radiographs, user masks and head clicks (<see cref="RealisticRadiographs"/>); null: not.</summary>
+    public RealisticExposureOptions? Realistic { get; init; }
     /// <summary>Recorded in the manifest so the dataset can be rebuilt.</summary>
     public IReadOnlyList<string> Command { get; init; } = Array.Empty<string>();
 }
@@ -61,11 +63,12 @@ public static class DatasetSimulator
             try
             {
                 int subjectSeed = SeedMixer.Derive(o.Seed, n);
-                PhantomImages images; JObject source;
+                PhantomImages images; JObject source; Vec3 head = Vec3.Zero;
                 if (pairs is null)
                 {
                     var s = SubjectGenerator.Generate(subjectSeed, o.Subjects);
                     images = s.Images; source = Describe(s);
+                    if (o.Realistic != null) head = RealisticRadiographs.TrueHead(s, preset);
                 }
                 else
                 {
@@ -80,7 +83,8 @@ public static class DatasetSimulator
                     };
                 }
                 var views = DatasetViews.Draw(o.Views, new Random(SeedMixer.Derive(subjectSeed, 6)));
-                manifest.Subjects.Add(WriteSubject(o.OutputFolder, id, splits[n], images, views, source));
+                (RealisticExposureOptions, Vec3, int)? realistic = o.Realistic is null ? null : (o.Realistic, head, SeedMixer.Derive(subjectSeed, 7));
+                manifest.Subjects.Add(WriteSubject(o.OutputFolder, id, splits[n], images, views, source, realistic));
             }
             catch (Exception e) when (e is ImageFormatException or IOException or ArgumentException or InvalidOperationException or UnauthorizedAccessException)
             {
@@ -93,7 +97,8 @@ public static class DatasetSimulator
         return manifest;
     }
 
-    static SubjectEntry WriteSubject(string root, string id, string split, PhantomImages images, IReadOnlyList<DatasetView> views, JObject source)
+    static SubjectEntry WriteSubject(string root, string id, string split, PhantomImages images, IReadOnlyList<DatasetView> views, JObject source,
+                                     (RealisticExposureOptions Options, Vec3 Head, int Seed)? realistic = null)
     {
         string final = Path.Combine(root, id), tmp = Path.Combine(root, $".{id}.tmp");
         if (Directory.Exists(final)) throw new IOException($"subject folder {final} already exists (two inputs named {id}?)");
@@ -116,6 +121,7 @@ public static class DatasetSimulator
                 string Rel(string what) => $"{id}/{Name(what)}";
                 files.Add(new ViewFiles(v, Rel("drr.nrrd"), Rel("mask.nrrd"), Rel("masked_drr.nrrd"), Rel("view.json")));
             }
+            if (realistic is { } x) source["realistic"] = RealisticRadiographs.Write(tmp, id, views, radiographs, x.Head, x.Options, x.Seed);
             Directory.Move(tmp, final);
             return new SubjectEntry(id, split, $"{id}/ct.nrrd", $"{id}/label.nrrd", files, source);
         }
@@ -140,6 +146,13 @@ public static class DatasetSimulator
     };
 
     static JObject Settings(DatasetOptions o, int count)
+    {
+        var settings = BaseSettings(o, count);
+        if (o.Realistic != null) settings["realistic"] = o.Realistic.ToJson();
+        return settings;
+    }
+
+    static JObject BaseSettings(DatasetOptions o, int count)
     {
         var g = o.Subjects.Preset.AtlasGrid;
         return new JObject

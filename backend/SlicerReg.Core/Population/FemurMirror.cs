@@ -26,7 +26,13 @@ public static class FemurMirror
     public static Volume Mirror(Volume v)
     {
         if (v.Kind == VolumeKind.DisplacementField) throw new ArgumentException("mirroring a displacement field would also need its x components negated; not supported");
-        var result = new Volume(MirrorGeometry(v.Geometry), v.VoxelType, v.Components, v.Kind);
+        return ReverseI(v, MirrorGeometry(v.Geometry));
+    }
+
+    /// <summary>Voxel i of the result is voxel I−1−i of <paramref name="v"/>, on <paramref name="geometry"/> (metadata and kind kept; values not interpolated).</summary>
+    public static Volume ReverseI(Volume v, ImageGeometry geometry)
+    {
+        var result = new Volume(geometry, v.VoxelType, v.Components, v.Kind);
         foreach (var (k, val) in v.Metadata) result.Metadata[k] = val;
         int ni = v.Size.I, nc = v.Components;
         var src = v.Data; var dst = result.Data;
