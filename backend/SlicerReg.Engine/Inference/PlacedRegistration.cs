@@ -18,12 +18,12 @@ public static class PlacedRegistration
         Core.Imaging.Volume? Move(Core.Imaging.Volume? v) => v is null ? null : placement.ToPatient(v);
         return r with
         {
-            WarpedAtlas = placement.ToPatient(r.WarpedAtlas), WarpedLabel = placement.ToPatient(r.WarpedLabel),
+            WarpedAtlas = placement.ToPatient(r.WarpedAtlas), WarpedLabel = Move(r.WarpedLabel),
             AffineWarpedAtlas = Move(r.AffineWarpedAtlas), AffineWarpedLabel = Move(r.AffineWarpedLabel),
-            WarpedMaskedAtlas = placement.ToPatient(r.WarpedMaskedAtlas), AffineWarpedMaskedAtlas = Move(r.AffineWarpedMaskedAtlas),
-            Displacement = placement.ToPatient(r.Displacement), Affine = placement.ToPatient(r.Affine), Velocity = null,
+            WarpedMaskedAtlas = Move(r.WarpedMaskedAtlas), AffineWarpedMaskedAtlas = Move(r.AffineWarpedMaskedAtlas),
+            Displacement = placement.ToPatient(r.Displacement), AffinePatientToAtlas = placement.ToPatient(r.AffinePatientToAtlas), Velocity = null,
             Ap = ap, Lateral = new Radiograph(lateral.Image, back.ToAtlas(r.Lateral.View)),
-            ApProjectedLabel = back.ToAtlas(r.ApProjectedLabel), LateralProjectedLabel = back.ToAtlas(r.LateralProjectedLabel),
+            ApProjectedLabel = r.ApProjectedLabel is null ? null : back.ToAtlas(r.ApProjectedLabel), LateralProjectedLabel = r.LateralProjectedLabel is null ? null : back.ToAtlas(r.LateralProjectedLabel),
         };
     }
 }
