@@ -48,12 +48,18 @@ public sealed class EvaluateCommand : ICommand
         if (atlasLabel is not null && atlas is null) throw new UsageException("--atlas-label needs --atlas");
         if (atlas is not null) atlasLabel ??= TrainCommand.LabelBeside(atlas);
 
+        // atlas/paper/ is the shipped atlas at paper resolution: another atlas has no paper-grid twin to warp.
+        if (atlas is not null && gridChoice == OutputGrid.Paper) throw new UsageException("--output-grid paper warps the shipped paper atlas; with --atlas score on the model grid");
+        if (atlas is not null && methods.Any(m => m is DatasetEvaluator.Refined or DatasetEvaluator.RefinedPose))
+            throw new UsageException("the refined methods refine the shipped atlas of the refine grid, not --atlas");
+
         var manifest = DatasetManifest.Read(data);
         // Default: the paper grid, as register writes its results, where the dataset has the truth to score it.
         bool paperTruth = manifest.Split(split).All(s => s.PaperLabel is not null);
-        string scoreGrid = gridChoice ?? (paperTruth ? OutputGrid.Paper : OutputGrid.Model);
-        if (gridChoice is null && !paperTruth)
-            stdout.WriteLine("scoring on the model's grid: the dataset has no ground truth on the paper grid (simulate --truth-grid paper writes it)");
+        string scoreGrid = gridChoice ?? (paperTruth && atlas is null ? OutputGrid.Paper : OutputGrid.Model);
+        if (gridChoice is null && scoreGrid == OutputGrid.Model)
+            stdout.WriteLine(atlas is not null ? "scoring on the model's grid (--atlas has no paper-grid twin)"
+                             : "scoring on the model's grid: the dataset has no ground truth on the paper grid (simulate --truth-grid paper writes it)");
         using var registrar = Registrar.Load(model, device, atlas, atlasLabel);
         var options = new EvaluationOptions { Split = split, Methods = methods, ScoreGrid = scoreGrid, RefineGrid = refineGrid, Refinement = refinement, Device = device };
         var bar = new ProgressBar("cases", quiet);
