@@ -155,12 +155,113 @@ public class SimulateCliTests
     }
 
     [Test]
+    public void CalibrationErrorMovesTheStatedLateralViewByExactlyTheSizeAndKeepsTheDrrs()
+    {
+        using var tmp = new TempFolder();
+        string[] Args(string d, params string[] extra) => new[] { "simulate", "--out", tmp.File(d), "--count", "2", "--seed", "12", "--views", "generalised", "--preset", "tiny", "--quiet" }.Concat(extra).ToArray();
+        foreach (var (d, extra) in new[] { ("exact", Array.Empty<string>()), ("error", new[] { "--calibration-error", "5,2" }), ("again", new[] { "--calibration-error", "5,2" }) })
+        {
+            var (code, _, err) = SlicerRegProcess.Run(Args(d, extra));
+            Assert.That(code, Is.EqualTo(0), err);
+        }
+        string exact = tmp.File("exact"), error = tmp.File("error");
+        // Seeded: the same command line gives the same files.
+        foreach (var f in FilesIn(error))
+            Assert.That(File.ReadAllBytes(Path.Combine(tmp.File("again"), f)), Is.EqualTo(File.ReadAllBytes(Path.Combine(error, f))), f);
+        var m = Manifest(error);
+        Assert.That(FilesIn(error), Is.EquivalentTo(Listed(m)), "the manifest lists the true-view files too");
+        Assert.That((double)m["settings"]!["calibrationError"]!["angleDeg"]!, Is.EqualTo(5));
+        var isocentre = Vec3.FromArray(m["settings"]!["detector"]!["isocenter"]!.ToObject<double[]>()!);
+        var axes = new List<Vec3>();
+        foreach (var s in m["subjects"]!)
+        {
+            string id = (string)s["id"]!;
+            foreach (var what in new[] { "drr", "mask", "masked_drr" })
+                foreach (var view in new[] { "ap", "lateral" })
+                {
+                    var withError = Radiograph.Read(Path.Combine(error, id, $"{view}_{what}.nrrd"));
+                    var without = Radiograph.Read(Path.Combine(exact, id, $"{view}_{what}.nrrd"));
+                    Assert.That(withError.Image.Pixels, Is.EqualTo(without.Image.Pixels), $"{id} {view} {what}: the pixels are those of the true view");
+                    Assert.That(withError.View == without.View, Is.EqualTo(view == "ap"), $"{id} {view} {what}: only the lateral view is stated wrongly");
+                }
+            Assert.That(File.ReadAllBytes(Path.Combine(error, id, "ap_view.json")), Is.EqualTo(File.ReadAllBytes(Path.Combine(exact, id, "ap_view.json"))));
+            Assert.That(File.ReadAllBytes(Path.Combine(error, id, "lateral_true_view.json")), Is.EqualTo(File.ReadAllBytes(Path.Combine(exact, id, "lateral_view.json"))));
+
+            // The stated view against the true one, from the files alone: the rotation between the detector frames and the
+            // translation left after rotating the true source about the isocentre.
+            var truth = ViewFile.Read(Path.Combine(exact, id, "lateral_view.json"));
+            var stated = ViewFile.Read(Path.Combine(error, id, "lateral_view.json"));
+            var ft = Mat3.FromColumns(truth.ColumnDirection, truth.RowDirection, truth.Normal);
+            var fs = Mat3.FromColumns(stated.ColumnDirection, stated.RowDirection, stated.Normal);
+            var r = fs * ft.Transpose();
+            double angle = Math.Acos(Math.Clamp((r[0, 0] + r[1, 1] + r[2, 2] - 1) / 2, -1, 1)) * 180 / Math.PI;
+            Assert.That(angle, Is.EqualTo(5).Within(1e-9), $"{id}: rotation of the stated lateral view");
+            var shift = stated.Source - isocentre - r * (truth.Source - isocentre);
+            Assert.That(shift.Norm, Is.EqualTo(2).Within(1e-9), $"{id}: translation of the stated lateral view");
+            Assert.That((stated.DetectorCenter - isocentre - r * (truth.DetectorCenter - isocentre) - shift).Norm, Is.LessThan(1e-9), "one rigid motion");
+
+            // The manifest records it: the recorded axis is the rotation's axis, the recorded translation this shift.
+            var lateral = s["views"]!.Single(v => (string)v["name"]! == "lateral");
+            Assert.That(s["views"]!.Single(v => (string)v["name"]! == "ap")["calibrationError"], Is.Null);
+            var record = lateral["calibrationError"]!;
+            var axis = Vec3.FromArray(record["axis"]!.ToObject<double[]>()!);
+            Assert.That(((double)record["angleDeg"]!, axis.Norm), Is.EqualTo((5.0, 1.0)).Within(1e-12));
+            Assert.That((r * axis - axis).Norm, Is.LessThan(1e-9), $"{id}: the recorded axis is the rotation's axis");
+            Assert.That((Vec3.FromArray(record["translationMm"]!.ToObject<double[]>()!) - shift).Norm, Is.LessThan(1e-9));
+            Assert.That((int)record["seed"]!, Is.EqualTo(SeedMixer.Derive((int)s["source"]!["seed"]!, CalibrationError.Stream)));
+            axes.Add(axis);
+        }
+        Assert.That((axes[0] - axes[1]).Norm, Is.GreaterThan(0.01), "each subject draws its own axis");
+    }
+
+    [Test]
+    public void PaperGridTruthAgreesWithTheModelGridTruth()
+    {
+        using var tmp = new TempFolder();
+        string dir = tmp.File("ds");
+        var (code, _, err) = SlicerRegProcess.Run("simulate", "--out", dir, "--count", "1", "--seed", "9", "--views", "orthogonal", "--preset", "tiny", "--truth-grid", "paper", "--quiet");
+        Assert.That(code, Is.EqualTo(0), err);
+        var s = Manifest(dir)["subjects"]![0]!;
+        var coarse = VolumeFile.Read(Path.Combine(dir, (string)s["files"]!["label"]!));
+        var fine = VolumeFile.Read(Path.Combine(dir, (string)s["files"]!["paperLabel"]!));
+        var fineCt = VolumeFile.Read(Path.Combine(dir, (string)s["files"]!["paperCt"]!));
+        Assert.That(fine.Geometry.ApproximatelyEquals(NetworkPreset.Paper.AtlasGrid, 1e-6) && fineCt.Geometry.ApproximatelyEquals(NetworkPreset.Paper.AtlasGrid, 1e-6), Is.True, "on the paper grid");
+        // Every tiny voxel is a 4×4×4 block of paper voxels with the same centre: the fine femur's fraction in each block,
+        // thresholded at one half, is the fine truth brought onto the coarse grid.
+        var c = coarse.As<byte>(); var f = fine.As<byte>();
+        var (cs, fs) = (coarse.Size, fine.Size);
+        Assert.That((fs.I, fs.J, fs.K), Is.EqualTo((4 * cs.I, 4 * cs.J, 4 * cs.K)));
+        int both = 0, nc = 0, nf = 0, fineVoxels = 0;
+        for (int k = 0; k < cs.K; k++)
+            for (int j = 0; j < cs.J; j++)
+                for (int i = 0; i < cs.I; i++)
+                {
+                    int inside = 0;
+                    for (int dk = 0; dk < 4; dk++) for (int dj = 0; dj < 4; dj++) for (int di = 0; di < 4; di++)
+                        if (f[((4 * k + dk) * fs.J + 4 * j + dj) * fs.I + 4 * i + di] == 1) inside++;
+                    fineVoxels += inside;
+                    bool a = c[(k * cs.J + j) * cs.I + i] == 1, b = inside > 32;
+                    if (a) nc++; if (b) nf++; if (a && b) both++;
+                }
+        double dice = 2.0 * both / (nc + nf);
+        Assert.That(dice, Is.GreaterThan(0.95), "the fine truth is the same subject");
+        Assert.That(fineVoxels / 64.0, Is.EqualTo(nc).Within(0.05 * nc), "femur volume agrees within 5%");
+        Assert.That(f.Count(v => v == 2), Is.GreaterThan(0), "the other labels are there too");
+    }
+
+    [Test]
     public void BadCommandLinesExitTwoAndANonEmptyFolderExitsOne()
     {
         using var tmp = new TempFolder();
         Assert.That(SlicerRegProcess.Run("simulate", "--out", tmp.File("x"), "--count", "2", "--seed", "1").Code, Is.EqualTo(2), "--views missing");
         Assert.That(SlicerRegProcess.Run("simulate", "--out", tmp.File("x"), "--count", "2", "--seed", "1", "--views", "oblique").Code, Is.EqualTo(2));
         Assert.That(SlicerRegProcess.Run("simulate", "--out", tmp.File("x"), "--count", "2", "--seed", "1", "--views", "orthogonal", "--split", "0.5,0.5").Code, Is.EqualTo(2));
+        foreach (var (option, value) in new[] { ("--calibration-error", "50"), ("--calibration-error", "5,x"), ("--truth-grid", "fine") })
+        {
+            var (c, _, e) = SlicerRegProcess.Run("simulate", "--out", tmp.File("x"), "--count", "1", "--seed", "1", "--views", "orthogonal", option, value);
+            Assert.That(c, Is.EqualTo(2), $"{option} {value}: {e}");
+            Assert.That(e, Does.Contain(value));
+        }
         File.WriteAllText(tmp.File("keep.txt"), "user data");
         var (code, _, err) = SlicerRegProcess.Run("simulate", "--out", tmp.Path, "--count", "1", "--seed", "1", "--views", "orthogonal", "--preset", "tiny");
         Assert.That(code, Is.EqualTo(1));

@@ -24,6 +24,22 @@ public class PopulationSubjectTests
     }
 
     [Test]
+    public void RasterisedOnItsOwnGridASubjectIsItsImages()
+    {
+        // The paper-grid truth (simulate --truth-grid paper) re-evaluates the drawn subject at other voxel centres; on the
+        // subject's own grid that must be the subject itself, or the fine truth would be another subject.
+        var sides = new HashSet<FemurSide>();
+        for (int seed = 1; sides.Count < 2 && seed < 20; seed++)
+        {
+            var s = SubjectGenerator.Generate(seed, Tiny);
+            var again = SubjectGenerator.RasteriseOn(s, NetworkPreset.Tiny);
+            Assert.That(again.Ct.Bytes.SequenceEqual(s.Images.Ct.Bytes) && again.Label.Bytes.SequenceEqual(s.Images.Label.Bytes), Is.True, $"seed {seed} ({s.GeneratedSide})");
+            sides.Add(s.GeneratedSide);
+        }
+        Assert.That(sides, Has.Count.EqualTo(2), "a left and a right subject were tried");
+    }
+
+    [Test]
     public void LeftPathMirrorsBackToTheRightSubject()
     {
         // The left femur is rasterised on the reflected grid and mirrored back: for the (symmetric-free) phantom this must

@@ -5,6 +5,7 @@ using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using SlicerReg.Core.IO;
 using SlicerReg.Core.Population;
+using SlicerReg.Engine.Evaluation;
 using SlicerReg.Engine.Inference;
 using SlicerReg.Engine.Refinement;
 

@@ -18,7 +18,8 @@ public sealed class SimulateCommand : ICommand
     public string Summary => "simulate a DRR dataset of random phantom subjects (or imported CTs): CT, label, DRRs, masks, split manifest";
     public string Usage => "slicerreg simulate --out DIR --count N --seed S --views orthogonal|generalised [--preset paper|standard|tiny]\n" +
                            "             [--split 0.8,0.1,0.1] [--from-ct DIR [--side auto|left|right]] [--deformation MM] [--pose-range DEG]\n" +
-                           "             [--left-fraction F] [--no-intensity-variation] [--quiet] [--realistic [--dose PHOTONS_PER_PIXEL]]";
+                           "             [--left-fraction F] [--no-intensity-variation] [--quiet] [--realistic [--dose PHOTONS_PER_PIXEL]]\n" +
+                           "             [--calibration-error DEG[,MM]] [--truth-grid model|paper]   (docs/refinement.md)";
     public IReadOnlySet<string> Flags { get; } = new HashSet<string> { "quiet", "no-intensity-variation", "realistic" };
 
     public int Run(Arguments args, TextWriter stdout)
@@ -34,6 +35,7 @@ public sealed class SimulateCommand : ICommand
         string? deformation = args.Option("deformation"), poseRange = args.Option("pose-range"), leftFraction = args.Option("left-fraction");
         bool quiet = args.Flag("quiet"), noIntensity = args.Flag("no-intensity-variation");
         var realistic = RealisticArguments.Parse(args);
+        string? calibrationError = args.Option("calibration-error"), truthGrid = args.Option("truth-grid");
         args.RejectUnknown();
         if (args.Positional.Count != 0) throw new UsageException($"simulate takes no positional arguments (got '{args.Positional[0]}')");
         if (fromCt is null && countText is null) throw new UsageException("--count N is required (or --from-ct DIR)");
@@ -63,6 +65,13 @@ public sealed class SimulateCommand : ICommand
                     "left" => FemurSide.Left,
                     "right" => FemurSide.Right,
                     _ => throw new ArgumentException($"--side '{sideText}': expected auto, left or right"),
+                },
+                CalibrationError = calibrationError is null ? null : CalibrationError.Parse(calibrationError),
+                TruthGrid = truthGrid switch
+                {
+                    null or "model" => null,
+                    "paper" => NetworkPreset.Paper,
+                    _ => throw new ArgumentException($"--truth-grid '{truthGrid}': expected model or paper"),
                 },
                 Command = new[] { "slicerreg", "simulate" }.Concat(Environment.GetCommandLineArgs().Skip(2)).ToArray(),
             };

@@ -68,6 +68,11 @@ public sealed class CalibratedView : IEquatable<CalibratedView>
     /// </summary>
     public (double Column, double Row)? Project(Vec3 ras) => Matrix.Project(ras);
 
+    /// <summary>The view moved rigidly by <paramref name="motion"/>: source and detector centre as points, the detector directions as vectors.</summary>
+    public CalibratedView Moved(Mat4 motion)
+        => new(motion.TransformPoint(Source), motion.TransformPoint(DetectorCenter), motion.TransformVector(ColumnDirection),
+               motion.TransformVector(RowDirection), ColumnSpacingMm, RowSpacingMm, Columns, Rows);
+
     // ---- value equality (tolerance zero, see the summary) ----------------------------------------------------------
 
     public bool Equals(CalibratedView? other)

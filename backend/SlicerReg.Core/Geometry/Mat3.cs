@@ -11,6 +11,22 @@ public sealed class Mat3
     /// <summary>Matrix whose columns are the given vectors.</summary>
     public static Mat3 FromColumns(Vec3 c0, Vec3 c1, Vec3 c2) => new(new[] { c0.X, c1.X, c2.X, c0.Y, c1.Y, c2.Y, c0.Z, c1.Z, c2.Z });
 
+    /// <summary>The right-handed rotation by <paramref name="radians"/> about <paramref name="axis"/> (any length but zero; Rodrigues).</summary>
+    public static Mat3 AxisAngle(Vec3 axis, double radians)
+    {
+        var k = axis.Normalized();
+        double c = Math.Cos(radians), s = Math.Sin(radians), t = 1 - c;
+        return new Mat3(new[]
+        {
+            c + t * k.X * k.X, t * k.X * k.Y - s * k.Z, t * k.X * k.Z + s * k.Y,
+            t * k.Y * k.X + s * k.Z, c + t * k.Y * k.Y, t * k.Y * k.Z - s * k.X,
+            t * k.Z * k.X - s * k.Y, t * k.Z * k.Y + s * k.X, c + t * k.Z * k.Z,
+        });
+    }
+
+    /// <summary>The angle of a rotation matrix in degrees, from its trace (0 … 180).</summary>
+    public double RotationAngleDeg => Math.Acos(Math.Clamp((_m[0] + _m[4] + _m[8] - 1) / 2, -1, 1)) * 180 / Math.PI;
+
     public double this[int r, int c] => _m[3 * r + c];
     public Vec3 Column(int c) => new(_m[c], _m[3 + c], _m[6 + c]);
     public Vec3 Row(int r) => new(_m[3 * r], _m[3 * r + 1], _m[3 * r + 2]);

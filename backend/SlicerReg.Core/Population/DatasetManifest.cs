@@ -6,11 +6,29 @@ using SlicerReg.Core.IO;
 
 namespace SlicerReg.Core.Population;
 
-/// <summary>The files of one view of a subject, relative to the dataset folder.</summary>
-public sealed record ViewFiles(DatasetView View, string Drr, string Mask, string MaskedDrr, string ViewJson);
+/// <summary>
+/// The files of one view of a subject, relative to the dataset folder. With a calibration error (`simulate
+/// --calibration-error`) the radiographs and <see cref="ViewJson"/> carry the stated (perturbed) view, <see cref="TrueViewJson"/>
+/// the view the DRRs were rendered with, and <see cref="CalibrationError"/> the perturbation.
+/// </summary>
+public sealed record ViewFiles(DatasetView View, string Drr, string Mask, string MaskedDrr, string ViewJson,
+                               string? TrueViewJson = null, ViewPerturbation? CalibrationError = null);
 
-/// <summary>One subject's entry: where it came from, what was drawn, its split and files (paths relative to the dataset folder).</summary>
-public sealed record SubjectEntry(string Id, string Split, string Ct, string Label, IReadOnlyList<ViewFiles> Views, JObject Source);
+/// <summary>
+/// One subject's entry: where it came from, what was drawn, its split and files (paths relative to the dataset folder).
+/// <see cref="PaperCt"/> and <see cref="PaperLabel"/>: the ground truth on the paper grid (`simulate --truth-grid paper`), or null.
+/// </summary>
+public sealed record SubjectEntry(string Id, string Split, string Ct, string Label, IReadOnlyList<ViewFiles> Views, JObject Source,
+                                  string? PaperCt = null, string? PaperLabel = null)
+{
+    /// <summary>The seed the subject's random parts were drawn from (phantoms: "seed"; imported CTs: "viewSeed"), or null.</summary>
+    public int? Seed => (Source["seed"] ?? Source["viewSeed"]) is JValue { Type: JTokenType.Integer } v ? v.Value<int>() : null;
+
+    /// <summary>Every file of the subject, relative to the dataset folder.</summary>
+    public IEnumerable<string> Files => new[] { Ct, Label, PaperCt, PaperLabel }
+        .Concat(Views.SelectMany(v => new[] { v.Drr, v.Mask, v.MaskedDrr, v.ViewJson, v.TrueViewJson }))
+        .OfType<string>().Distinct();
+}
 
 /// <summary>A subject that could not be made: its input file and the problem.</summary>
 public sealed record SubjectFailure(string Id, string File, string Problem);
@@ -28,7 +46,7 @@ public sealed class DatasetManifest
     public List<SubjectFailure> Failures { get; } = new();
 
     /// <summary>Every file the manifest lists, relative to the dataset folder.</summary>
-    public IEnumerable<string> Files => Subjects.SelectMany(s => new[] { s.Ct, s.Label }.Concat(s.Views.SelectMany(v => new[] { v.Drr, v.Mask, v.MaskedDrr, v.ViewJson })));
+    public IEnumerable<string> Files => Subjects.SelectMany(s => s.Files);
 
     public JObject ToJson() => new()
     {
@@ -42,17 +60,34 @@ public sealed class DatasetManifest
             ["id"] = s.Id,
             ["split"] = s.Split,
             ["source"] = s.Source,
-            ["files"] = new JObject { ["ct"] = s.Ct, ["label"] = s.Label },
-            ["views"] = new JArray(s.Views.Select(v => new JObject
-            {
-                ["name"] = v.View.Name,
-                ["primaryAngle"] = v.View.CArm.PrimaryAngleDeg,
-                ["secondaryAngle"] = v.View.CArm.SecondaryAngleDeg,
-                ["files"] = new JObject { ["drr"] = v.Drr, ["mask"] = v.Mask, ["maskedDrr"] = v.MaskedDrr, ["view"] = v.ViewJson },
-            })),
+            ["files"] = SubjectFilesJson(s),
+            ["views"] = new JArray(s.Views.Select(ViewJson)),
         })),
         ["failed"] = new JArray(Failures.Select(f => new JObject { ["id"] = f.Id, ["file"] = f.File, ["problem"] = f.Problem })),
     };
+
+    static JObject SubjectFilesJson(SubjectEntry s)
+    {
+        var files = new JObject { ["ct"] = s.Ct, ["label"] = s.Label };
+        if (s.PaperCt is not null) files["paperCt"] = s.PaperCt;
+        if (s.PaperLabel is not null) files["paperLabel"] = s.PaperLabel;
+        return files;
+    }
+
+    static JObject ViewJson(ViewFiles v)
+    {
+        var files = new JObject { ["drr"] = v.Drr, ["mask"] = v.Mask, ["maskedDrr"] = v.MaskedDrr, ["view"] = v.ViewJson };
+        if (v.TrueViewJson is not null) files["trueView"] = v.TrueViewJson;
+        var o = new JObject
+        {
+            ["name"] = v.View.Name,
+            ["primaryAngle"] = v.View.CArm.PrimaryAngleDeg,
+            ["secondaryAngle"] = v.View.CArm.SecondaryAngleDeg,
+            ["files"] = files,
+        };
+        if (v.CalibrationError is not null) o["calibrationError"] = v.CalibrationError.ToJson();
+        return o;
+    }
 
     public const string FormatName = "slicerreg-dataset";
     public const int FormatVersion = 1;
@@ -106,10 +141,16 @@ public sealed class DatasetManifest
                     PrimaryAngleDeg = Need<JValue>(v, "primaryAngle", $"{where} view {name}").Value<double>(),
                     SecondaryAngleDeg = Need<JValue>(v, "secondaryAngle", $"{where} view {name}").Value<double>(),
                 };
-                views.Add(new ViewFiles(new DatasetView(name, carm), Text(vf, "drr", where), Text(vf, "mask", where), Text(vf, "maskedDrr", where), Text(vf, "view", where)));
+                ViewPerturbation? error;
+                try { error = v["calibrationError"] is JObject e ? ViewPerturbation.FromJson(e, $"{where} view {name} calibrationError") : null; }
+                catch (FormatException e) { throw new ImageFormatException(path, e.Message); }
+                views.Add(new ViewFiles(new DatasetView(name, carm), Text(vf, "drr", where), Text(vf, "mask", where), Text(vf, "maskedDrr", where), Text(vf, "view", where),
+                                        vf["trueView"] is null ? null : Text(vf, "trueView", where), error));
             }
-            var entry = new SubjectEntry(id, split, Text(files, "ct", where), Text(files, "label", where), views, token["source"] as JObject ?? new JObject());
-            foreach (var f in new[] { entry.Ct, entry.Label }.Concat(views.SelectMany(v => new[] { v.Drr, v.Mask, v.MaskedDrr, v.ViewJson })))
+            string? Optional(string key) => files[key] is null ? null : Text(files, key, where);
+            var entry = new SubjectEntry(id, split, Text(files, "ct", where), Text(files, "label", where), views, token["source"] as JObject ?? new JObject(),
+                                         Optional("paperCt"), Optional("paperLabel"));
+            foreach (var f in entry.Files)
                 if (!File.Exists(Path.Combine(folder, f))) throw new ImageFormatException(Path.Combine(folder, f), $"listed for {where} in {path} but not found");
             manifest.Subjects.Add(entry);
         }

@@ -23,6 +23,13 @@ public sealed record DatasetOptions
     public FemurSide? Side { get; init; }
     /// <summary>Also write realistic intensity radiographs, user masks and head clicks (<see cref="RealisticRadiographs"/>); null: not.</summary>
     public RealisticExposureOptions? Realistic { get; init; }
+    /// <summary>
+    /// Hand out the lateral view of every subject with this calibration error (the DRRs stay those of the true view), or
+    /// null for exact views.
+    /// </summary>
+    public CalibrationError? CalibrationError { get; init; }
+    /// <summary>Also write each subject's ground truth on this preset's grid (`--truth-grid paper`), or null for none.</summary>
+    public NetworkPreset? TruthGrid { get; init; }
     /// <summary>Recorded in the manifest so the dataset can be rebuilt.</summary>
     public IReadOnlyList<string> Command { get; init; } = Array.Empty<string>();
 }
@@ -44,6 +51,8 @@ public static class DatasetSimulator
     public static DatasetManifest Run(DatasetOptions o, Action<SimulationProgress>? progress = null)
     {
         o.Subjects.Validate();
+        o.CalibrationError?.Validate();
+        if (o.TruthGrid is not null && o.TruthGrid != NetworkPreset.Paper) throw new ArgumentException($"the ground truth is written on the paper grid only (the finest), not '{o.TruthGrid.Name}'");
         if (o.SplitFractions.Count != 3 || Math.Abs(o.SplitFractions.Sum() - 1) > 1e-6 || o.SplitFractions.Any(f => f < 0))
             throw new ArgumentException("the split needs three non-negative fractions adding up to 1");
         var pairs = o.FromCtFolder is null ? null : CtImport.FindPairs(o.FromCtFolder);
@@ -64,16 +73,19 @@ public static class DatasetSimulator
             {
                 int subjectSeed = SeedMixer.Derive(o.Seed, n);
                 PhantomImages images; JObject source; Vec3 head = Vec3.Zero;
+                Func<NetworkPreset, PhantomImages> onGrid;
                 if (pairs is null)
                 {
                     var s = SubjectGenerator.Generate(subjectSeed, o.Subjects);
                     images = s.Images; source = Describe(s);
                     if (o.Realistic != null) head = RealisticRadiographs.TrueHead(s, preset);
+                    onGrid = g => SubjectGenerator.RasteriseOn(s, g);
                 }
                 else
                 {
                     var imp = CtImport.Import(pairs[n], preset, o.Side);
                     images = imp.Images;
+                    onGrid = g => CtImport.Import(imp.Pair, g, imp.Side).Images;
                     source = new JObject
                     {
                         ["kind"] = "ct", ["ct"] = Path.GetFullPath(imp.Pair.CtPath), ["label"] = Path.GetFullPath(imp.Pair.LabelPath),
@@ -84,7 +96,9 @@ public static class DatasetSimulator
                 }
                 var views = DatasetViews.Draw(o.Views, new Random(SeedMixer.Derive(subjectSeed, 6)));
                 (RealisticExposureOptions, Vec3, int)? realistic = o.Realistic is null ? null : (o.Realistic, head, SeedMixer.Derive(subjectSeed, 7));
-                manifest.Subjects.Add(WriteSubject(o.OutputFolder, id, splits[n], images, views, source, realistic));
+                var errors = views.Select(v => o.CalibrationError is { } e && v.Name == CalibrationError.View ? e.Draw(v.Name, v.View, subjectSeed) : null).ToList();
+                var truth = o.TruthGrid is { } tg && tg != preset ? onGrid(tg) : null;
+                manifest.Subjects.Add(WriteSubject(o.OutputFolder, id, splits[n], images, views, errors, truth, o.TruthGrid, source, realistic));
             }
             catch (Exception e) when (e is ImageFormatException or IOException or ArgumentException or InvalidOperationException or UnauthorizedAccessException)
             {
@@ -97,7 +111,8 @@ public static class DatasetSimulator
         return manifest;
     }
 
-    static SubjectEntry WriteSubject(string root, string id, string split, PhantomImages images, IReadOnlyList<DatasetView> views, JObject source,
+    static SubjectEntry WriteSubject(string root, string id, string split, PhantomImages images, IReadOnlyList<DatasetView> views,
+                                     IReadOnlyList<ViewPerturbation?> errors, PhantomImages? truth, NetworkPreset? truthGrid, JObject source,
                                      (RealisticExposureOptions Options, Vec3 Head, int Seed)? realistic = null)
     {
         string final = Path.Combine(root, id), tmp = Path.Combine(root, $".{id}.tmp");
@@ -108,22 +123,35 @@ public static class DatasetSimulator
         {
             VolumeFile.Write(images.Ct, Path.Combine(tmp, "ct.nrrd"));
             VolumeFile.Write(images.Label, Path.Combine(tmp, "label.nrrd"));
+            string? paperCt = null, paperLabel = null;
+            if (truth is not null)
+            {
+                VolumeFile.Write(truth.Ct, Path.Combine(tmp, "ct_paper.nrrd"));
+                VolumeFile.Write(truth.Label, Path.Combine(tmp, "label_paper.nrrd"));
+                (paperCt, paperLabel) = ($"{id}/ct_paper.nrrd", $"{id}/label_paper.nrrd");
+            }
+            else if (truthGrid is not null) (paperCt, paperLabel) = ($"{id}/ct.nrrd", $"{id}/label.nrrd"); // the subject's own grid is the paper grid
             var files = new List<ViewFiles>();
             var radiographs = SubjectRadiographs.Render(images, views.Select(v => v.View));
             for (int n = 0; n < views.Count; n++)
             {
-                var (v, view, images2d) = (views[n], views[n].View, radiographs[n]);
+                var (v, images2d, error) = (views[n], radiographs[n], errors[n]);
+                // The DRRs are of the true view; with a calibration error every file of the view hands out the stated one.
+                var view = error?.Apply(v.View) ?? v.View;
+                if (error is not null) images2d = images2d.WithView(view);
                 string Name(string what) => $"{v.Name}_{what}";
                 VolumeFile.Write(images2d.DrrVolume(), Path.Combine(tmp, Name("drr.nrrd")));
                 VolumeFile.Write(images2d.MaskVolume(), Path.Combine(tmp, Name("mask.nrrd")));
                 VolumeFile.Write(images2d.MaskedDrr.ToVolume(), Path.Combine(tmp, Name("masked_drr.nrrd")));
                 ViewFile.Save(view, Path.Combine(tmp, Name("view.json")));
+                if (error is not null) ViewFile.Save(v.View, Path.Combine(tmp, Name("true_view.json")));
                 string Rel(string what) => $"{id}/{Name(what)}";
-                files.Add(new ViewFiles(v, Rel("drr.nrrd"), Rel("mask.nrrd"), Rel("masked_drr.nrrd"), Rel("view.json")));
+                files.Add(new ViewFiles(v, Rel("drr.nrrd"), Rel("mask.nrrd"), Rel("masked_drr.nrrd"), Rel("view.json"),
+                                        error is null ? null : Rel("true_view.json"), error));
             }
             if (realistic is { } x) source["realistic"] = RealisticRadiographs.Write(tmp, id, views, radiographs, x.Head, x.Options, x.Seed);
             Directory.Move(tmp, final);
-            return new SubjectEntry(id, split, $"{id}/ct.nrrd", $"{id}/label.nrrd", files, source);
+            return new SubjectEntry(id, split, $"{id}/ct.nrrd", $"{id}/label.nrrd", files, source, paperCt, paperLabel);
         }
         catch
         {
@@ -155,7 +183,7 @@ public static class DatasetSimulator
     static JObject BaseSettings(DatasetOptions o, int count)
     {
         var g = o.Subjects.Preset.AtlasGrid;
-        return new JObject
+        var settings = new JObject
         {
             ["command"] = new JArray(o.Command),
             ["program"] = typeof(DatasetSimulator).Assembly.GetName().Version?.ToString(),
@@ -182,5 +210,21 @@ public static class DatasetSimulator
             } : new JObject { ["side"] = o.Side?.ToString().ToLowerInvariant() ?? "auto" },
             ["drr"] = "exact (Siddon) line integrals of mu = 0.02/mm x (1 + HU/1000); mask = rays crossing label 1; maskedDrr = drr x mask",
         };
+        if (o.TruthGrid is { } tg)
+        {
+            var fine = tg.AtlasGrid;
+            settings["truthGrid"] = new JObject
+            {
+                ["preset"] = tg.Name, ["size"] = new JArray(fine.Size.ToArray()), ["spacing"] = new JArray(fine.Spacing.ToArray()),
+                ["files"] = "paperCt, paperLabel: the same subject rasterised at this grid's voxel centres (not resampled)",
+            };
+        }
+        if (o.CalibrationError is { } e)
+            settings["calibrationError"] = new JObject
+            {
+                ["angleDeg"] = e.AngleDeg, ["translationMm"] = e.TranslationMm, ["views"] = new JArray(CalibrationError.View), ["stream"] = CalibrationError.Stream,
+                ["meaning"] = "the lateral view's files carry the true view rotated by angleDeg about a random axis through the isocentre and shifted by translationMm in a random direction; the DRR pixels are of the true view (trueView); per view: calibrationError",
+            };
+        return settings;
     }
 }

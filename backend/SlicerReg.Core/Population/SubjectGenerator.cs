@@ -27,7 +27,11 @@ public sealed record SubjectOptions
 
 /// <summary>One generated subject: what was drawn and the images (a right femur in the atlas frame and grid).</summary>
 public sealed record Subject(int Seed, FemurParameters Parameters, PoseVariation Pose, double DeformationAmplitudeMm,
-    FemurSide GeneratedSide, IntensityVariation Intensity, PhantomImages Images);
+    FemurSide GeneratedSide, IntensityVariation Intensity, PhantomImages Images)
+{
+    /// <summary>The drawn deformation itself (its lattice covers the grid the subject was drawn on), to rasterise the subject on another grid.</summary>
+    public required SmoothDeformation Deformation { get; init; }
+}
 
 /// <summary>
 /// Random subjects of the synthetic population (docs/population.md), deterministic for a seed (same seed → same bytes):
@@ -51,11 +55,27 @@ public static class SubjectGenerator
         var deformation = Deformation(options.Preset, options.DeformationAmplitudeMm, SeedMixer.Derive(seed, 2));
         var pose = DrawPose(parameters, deformation, options, new Random(SeedMixer.Derive(seed, 3)), seed);
         var intensity = options.IntensityVariation ? IntensityVariation.Sample(new Random(SeedMixer.Derive(seed, 4))) : IntensityVariation.None;
-        var images = Rasterise(parameters, pose, deformation, side, options.Preset);
+        var images = Images(seed, parameters, pose, deformation, side, intensity, options.Preset);
+        return new Subject(seed, parameters, pose, options.DeformationAmplitudeMm, side, intensity, images) { Deformation = deformation };
+    }
+
+    /// <summary>
+    /// The same subject rasterised on <paramref name="grid"/>'s atlas grid (the ground truth on a finer grid, `simulate
+    /// --truth-grid paper`): the same anatomy, deformation, pose and side evaluated at the other grid's voxel centres, not
+    /// resampled from the subject's images; the intensity variation is the same, its per-voxel noise drawn for the new voxels.
+    /// On the subject's own grid this gives its images bit for bit.
+    /// </summary>
+    public static PhantomImages RasteriseOn(Subject subject, NetworkPreset grid)
+        => Images(subject.Seed, subject.Parameters, subject.Pose, subject.Deformation, subject.GeneratedSide, subject.Intensity, grid);
+
+    static PhantomImages Images(int seed, FemurParameters parameters, PoseVariation pose, SmoothDeformation deformation, FemurSide side,
+                                IntensityVariation intensity, NetworkPreset grid)
+    {
+        var images = Rasterise(parameters, pose, deformation, side, grid);
         intensity.Apply(images.Ct, SeedMixer.Derive(seed, 5));
         foreach (var v in new[] { images.Ct, images.Label })
             v.Metadata["SlicerReg_Subject"] = $"seed={seed} side={side.ToString().ToLowerInvariant()}";
-        return new Subject(seed, parameters, pose, options.DeformationAmplitudeMm, side, intensity, images);
+        return images;
     }
 
     public const int MaxPoseDraws = 200;

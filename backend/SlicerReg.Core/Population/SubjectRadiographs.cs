@@ -34,6 +34,10 @@ public sealed record SubjectRadiographs(Radiograph Drr, Radiograph Mask, Radiogr
         return result;
     }
 
+    /// <summary>The same pixels carrying <paramref name="statedView"/>: the radiographs as a miscalibrated C-arm hands them out.</summary>
+    public SubjectRadiographs WithView(CalibratedView statedView)
+        => new(new Radiograph(Drr.Image, statedView), new Radiograph(Mask.Image, statedView), new Radiograph(MaskedDrr.Image, statedView));
+
     /// <summary>The DRR as a file volume, tagged with how it was made.</summary>
     public Volume DrrVolume()
     {

@@ -3,6 +3,7 @@ using SlicerReg.Core.Geometry;
 using SlicerReg.Core.Imaging;
 using SlicerReg.Core.Xray;
 using SlicerReg.Engine.Network;
+using SlicerReg.Engine.Projection;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -37,6 +38,13 @@ public static class NetworkInputs
             data[n] = label.GetElement(n) == FemurLabel ? RelativeAttenuation(ct.GetElement(n)) : 0f;
         var s = ct.Size;
         return tensor(data, new long[] { 1, 1, s.K, s.J, s.I });
+    }
+
+    /// <summary><see cref="MaskedVolume"/> as a float32 Volume on the CT's grid (what the evaluation's SSIM compares).</summary>
+    public static Volume MaskedImage(Volume ct, Volume label)
+    {
+        using var t = MaskedVolume(ct, label);
+        return TensorVolume.ToVolume(t, ct.Geometry);
     }
 
     /// <summary>The femur indicator (1, 1, K, J, I) float32 (1 where label = <see cref="FemurLabel"/>).</summary>

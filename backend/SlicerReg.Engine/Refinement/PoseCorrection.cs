@@ -38,12 +38,7 @@ public sealed record PoseCorrection(string View, Vec3 RotationVector, Vec3 Trans
     }
 
     /// <summary>The corrected view: <paramref name="view"/>'s source, detector and directions moved by M.</summary>
-    public CalibratedView Apply(CalibratedView view)
-    {
-        var m = Matrix;
-        return new CalibratedView(m.TransformPoint(view.Source), m.TransformPoint(view.DetectorCenter), m.TransformVector(view.ColumnDirection),
-                                  m.TransformVector(view.RowDirection), view.ColumnSpacingMm, view.RowSpacingMm, view.Columns, view.Rows);
-    }
+    public CalibratedView Apply(CalibratedView view) => view.Moved(Matrix);
 
     public override string ToString()
     {

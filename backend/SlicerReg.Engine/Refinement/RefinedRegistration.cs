@@ -53,7 +53,7 @@ public static class RefinedRegistration
         var femur = NetworkInputs.FemurLabelMap(label);
         return new RegistrationResult
         {
-            WarpedAtlas = ct, WarpedLabel = label, WarpedMaskedAtlas = DatasetEvaluator.MaskedImage(ct, label),
+            WarpedAtlas = ct, WarpedLabel = label, WarpedMaskedAtlas = NetworkInputs.MaskedImage(ct, label),
             Displacement = new Volume(ct.Geometry, VoxelType.Float32, 3, VolumeKind.DisplacementField), AffinePatientToAtlas = Mat4.Identity,
             Ap = ap, Lateral = lateral, ApProjectedLabel = LabelProjector.Project(femur, ap.View, 1), LateralProjectedLabel = LabelProjector.Project(femur, lateral.View, 1),
         };
