@@ -103,6 +103,7 @@ public sealed class Registrar : IDisposable
                                        bool withAffineOnly = false)
     {
         ArgumentNullException.ThrowIfNull(ap); ArgumentNullException.ThrowIfNull(lateral);
+        using var region = EngineProfile.Time("registrar, other");
         progress?.Invoke(new("preparing inputs", 0));
         var apNet = NetworkInputs.ToNetworkDetector(ap, Preset, "AP radiograph");
         var latNet = NetworkInputs.ToNetworkDetector(lateral, Preset, "lateral radiograph");
@@ -115,6 +116,7 @@ public sealed class Registrar : IDisposable
         progress?.Invoke(new("loading network", 0.1));
         if (_network is null)
         {
+            using var build = EngineProfile.Time("network build (first call)");
             _network = RegistrationNetwork.Load(_folder, AtlasCt.Geometry, views);
             _network.to(_device);
             _network.eval();
@@ -148,6 +150,7 @@ public sealed class Registrar : IDisposable
         }
         cancel.ThrowIfCancellationRequested();
         progress?.Invoke(new("projecting the result", 0.8));
+        using var projecting = EngineProfile.Time("label projection (C#)");
         var femur = NetworkInputs.FemurLabelMap(warpedLabel);
         var apMask = LabelProjector.Project(femur, ap.View, 1);
         var latMask = LabelProjector.Project(femur, lateral.View, 1);

@@ -44,6 +44,7 @@ public sealed class SpatialTransformer : Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor input, Tensor displacement)
     {
         long batch = CheckPair(input, displacement);
+        using var region = EngineProfile.Time("warp");
         using var scope = NewDisposeScope();
         var grid = SamplingGrid(displacement);
         if (grid.shape[0] != batch) grid = grid.expand(batch, -1, -1, -1, -1);
@@ -69,6 +70,7 @@ public sealed class SpatialTransformer : Module<Tensor, Tensor, Tensor>
         if (labels.shape[0] != displacement.shape[0] && labels.shape[0] != 1 && displacement.shape[0] != 1)
             throw new ArgumentException($"warp batch mismatch: label map {labels.shape[0]}, field {displacement.shape[0]}");
         if (labelCount < 2) throw new ArgumentException($"label count must be at least 2 (background and one structure), got {labelCount}");
+        using var region = EngineProfile.Time("label warp (one-hot, argmax)");
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var ids = labels.to(ScalarType.Int64).squeeze(1);
@@ -95,6 +97,7 @@ public sealed class SpatialTransformer : Module<Tensor, Tensor, Tensor>
     public Tensor AffineDisplacement(Tensor transform)
     {
         CheckTransform(transform);
+        using var region = EngineProfile.Time("affine field");
         using var scope = NewDisposeScope();
         var x = _constants.Get(transform.device, transform.dtype)[2];      // (3, N)
         var linear = transform.narrow(1, 0, 3).narrow(2, 0, 3);           // (B, 3, 3)
@@ -115,6 +118,7 @@ public sealed class SpatialTransformer : Module<Tensor, Tensor, Tensor>
     {
         CheckTransform(transform);
         CheckField(local, "local displacement φ");
+        using var region = EngineProfile.Time("compose Ψ");
         using var scope = NewDisposeScope();
         long b = Math.Max(transform.shape[0], local.shape[0]);
         var linear = transform.narrow(1, 0, 3).narrow(2, 0, 3).expand(b, 3, 3);

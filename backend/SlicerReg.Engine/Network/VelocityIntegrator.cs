@@ -31,6 +31,7 @@ public sealed class VelocityIntegrator : Module<Tensor, Tensor>
         ArgumentNullException.ThrowIfNull(velocity);
         if (velocity.dim() != 5 || velocity.shape[1] != 3)
             throw new ArgumentException($"velocity field must be (B, 3, K, J, I), got ({string.Join(", ", velocity.shape)})");
+        using var region = EngineProfile.Time("scaling and squaring");
         using var scope = NewDisposeScope();
         var u = velocity / Math.Pow(2, Steps);
         for (int s = 0; s < Steps; s++) u = u + warp.forward(u, u);

@@ -22,6 +22,7 @@ internal sealed class DeviceTensorCache : IDisposable
         lock (_lock)
         {
             if (_cache.TryGetValue(key, out var hit)) return hit;
+            using var region = EngineProfile.Time("geometry constants");
             using var scope = NewDisposeScope();
             var made = _makeOnCpuDouble().Select(t => t.to(t.dtype == ScalarType.Float64 ? dtype : t.dtype).to(device).contiguous()).ToArray();
             foreach (var t in made) t.DetachFromDisposeScope();

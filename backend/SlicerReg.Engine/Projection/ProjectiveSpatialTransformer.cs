@@ -55,6 +55,7 @@ public sealed class ProjectiveSpatialTransformer : Module<Tensor, Tensor, Tensor
     /// </summary>
     public override Tensor forward(Tensor volume, Tensor? samplingTransform)
     {
+        using var region = EngineProfile.Time("ProST");
         using var scope = NewDisposeScope();
         var beam = BeamVolume(volume, samplingTransform);
         return beam.sum(2).mul(Beam.StepMm).MoveToOuterDisposeScope();
@@ -70,6 +71,7 @@ public sealed class ProjectiveSpatialTransformer : Module<Tensor, Tensor, Tensor
     public Tensor BeamVolume(Tensor volume, Tensor? samplingTransform = null)
     {
         long batch = CheckInputs(volume, samplingTransform);
+        using var region = EngineProfile.Time("ProST");
         using var scope = NewDisposeScope();
         var grid = SamplingGrid(samplingTransform, batch, volume.device, volume.dtype);
         var input = volume.shape[0] == batch ? volume : volume.expand(batch, -1, -1, -1, -1);
