@@ -32,7 +32,7 @@ public sealed class SpatialTransformer : Module<Tensor, Tensor, Tensor>
     {
         Grid = grid ?? throw new ArgumentNullException(nameof(grid));
         Padding = padding;
-        _constants = new DeviceTensorCache(MakeConstants);
+        _constants = new DeviceTensorCache(MakeConstants, nameof(SpatialTransformer));
         RegisterComponents();
     }
 

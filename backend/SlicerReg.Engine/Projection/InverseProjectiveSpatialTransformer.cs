@@ -34,7 +34,7 @@ public sealed class InverseProjectiveSpatialTransformer : Module<Tensor, Tensor>
     {
         Beam = beam ?? throw new ArgumentNullException(nameof(beam));
         TargetGrid = targetGrid ?? throw new ArgumentNullException(nameof(targetGrid));
-        _constants = new DeviceTensorCache(MakeConstants);
+        _constants = new DeviceTensorCache(MakeConstants, "invProST");
         RegisterComponents();
     }
 
