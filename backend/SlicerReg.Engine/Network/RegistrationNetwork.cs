@@ -58,10 +58,10 @@ public sealed class RegistrationNetwork : Module<Tensor, Tensor, Tensor, Registr
         Grid = grid ?? throw new ArgumentNullException(nameof(grid));
         Preset.CheckGrid(grid);
         manual_seed(config.Seed); // deterministic initialisation
-        affine = new AffineModule(config, grid);
+        warp = new SpatialTransformer(grid); // owns the warps' constants; the affine module's and the integrator's share them
+        affine = new AffineModule(config, grid, warp);
         local = new LocalModule(config, grid);
-        integrator = new VelocityIntegrator(grid, config.IntegrationSteps);
-        warp = new SpatialTransformer(grid);
+        integrator = new VelocityIntegrator(grid, config.IntegrationSteps, warp);
         _geometry = MakeGeometry(views);
         affine.Geometry = local.Geometry = _geometry;
         RegisterComponents();

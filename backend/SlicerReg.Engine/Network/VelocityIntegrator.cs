@@ -18,11 +18,13 @@ public sealed class VelocityIntegrator : Module<Tensor, Tensor>
     readonly SpatialTransformer warp;
     public int Steps { get; }
 
-    public VelocityIntegrator(ImageGeometry grid, int steps = 7) : base(nameof(VelocityIntegrator))
+    /// <param name="constantsOf">a transformer on the same grid whose constants the self-warp shares (it must outlive this).</param>
+    public VelocityIntegrator(ImageGeometry grid, int steps = 7, SpatialTransformer? constantsOf = null) : base(nameof(VelocityIntegrator))
     {
         if (steps is < 0 or > 20) throw new ArgumentException($"scaling and squaring steps must be 0 … 20, got {steps}");
+        if (constantsOf is not null && !constantsOf.Grid.ApproximatelyEquals(grid)) throw new ArgumentException("the transformer whose constants are shared lies on another grid");
         Steps = steps;
-        warp = new SpatialTransformer(grid, GridSamplePaddingMode.Border);
+        warp = constantsOf is null ? new SpatialTransformer(grid, GridSamplePaddingMode.Border) : new SpatialTransformer(constantsOf, GridSamplePaddingMode.Border);
         RegisterComponents();
     }
 
