@@ -34,6 +34,7 @@ public static class ComputeDevice
     /// <summary>Loads libtorch for <paramref name="type"/>; throws with a remedy if the native libraries cannot be loaded.</summary>
     public static void EnsureLoaded(DeviceType type = DeviceType.CPU)
     {
+        Kernels.OpenMpWaitPolicy.Apply();
         try { InitializeDeviceType(type); }
         catch (Exception e)
         {

@@ -24,4 +24,18 @@ public sealed class NonFiniteResultException : InvalidOperationException
         long bad = finite.logical_not().sum().item<long>();
         throw new NonFiniteResultException(stage, input, bad, values.numel());
     }
+
+    /// <summary>
+    /// Throws, naming the first offender, unless every element of every tensor in <paramref name="named"/> is finite. One
+    /// reduction per tensor and one read for all of them: a sum is non-finite whenever one of its elements is (NaN and ±∞
+    /// propagate), so only a sum that overflows, or a real fault, takes the exact per-tensor check. For the gradients of
+    /// every parameter after each training step, where a check per parameter cost a read per parameter.
+    /// </summary>
+    public static void ThrowIfAnyNonFinite(IReadOnlyList<(string Name, Tensor Values)> named, Func<string, string> stage, string input)
+    {
+        if (named.Count == 0) return;
+        using (var scope = NewDisposeScope())
+            if (stack(named.Select(n => n.Values.detach().sum().to(ScalarType.Float64)).ToArray()).sum().isfinite().item<bool>()) return;
+        foreach (var (name, values) in named) ThrowIfNonFinite(values, stage(name), input);
+    }
 }

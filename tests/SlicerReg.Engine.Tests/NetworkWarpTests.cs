@@ -167,6 +167,23 @@ public class NetworkWarpTests
         Assert.That(maxErr, Is.LessThan(1e-4), "exp(v) of a constant v is the translation by v");
     }
 
+    /// <summary>Without gradients the integrator adds in place; with them it must not (autograd keeps each step): both give one φ.</summary>
+    [Test]
+    public void ScalingAndSquaringGivesTheSameFieldWithAndWithoutGradients()
+    {
+        var g = GridSmall;
+        using var integrator = new VelocityIntegrator(g, steps: 7);
+        using var scope = NewDisposeScope();
+        manual_seed(5);
+        var v = (randn(new long[] { 1, 3, g.Size.K, g.Size.J, g.Size.I }) * 3).requires_grad_(true);
+        var withGrad = integrator.forward(v);
+        Tensor noGrad;
+        using (no_grad()) noGrad = integrator.forward(v);
+        Assert.That(withGrad.requires_grad, Is.True);
+        Assert.That((withGrad.detach() - noGrad).abs().max().item<float>(), Is.EqualTo(0f));
+        Assert.That(v.detach().abs().max().item<float>(), Is.GreaterThan(1f), "the velocity itself is left as it was");
+    }
+
     [Test]
     public void ScalingAndSquaringOfALinearVelocityIsTheMatrixExponential()
     {

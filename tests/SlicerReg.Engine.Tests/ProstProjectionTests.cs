@@ -52,6 +52,25 @@ public class ProstProjectionTests
         }
     }
 
+    /// <summary>
+    /// The untransformed sampling grid is kept between calls: what the caller receives is a view it may dispose, and the
+    /// kept grid equals the one built with the identity transform, for a batch of one and of two.
+    /// </summary>
+    [Test]
+    public void TheKeptSamplingGridIsTheIdentityTransformsGridAndSurvivesItsCallers()
+    {
+        using var prost = new ProjectiveSpatialTransformer(BallView, BallGrid, 32);
+        using var scope = NewDisposeScope();
+        var identity = eye(4).unsqueeze(0);
+        var built = prost.SamplingGrid(identity, 1, CPU, ScalarType.Float32);
+        prost.SamplingGrid(null, 1, CPU, ScalarType.Float32).Dispose();
+        var kept = prost.SamplingGrid(null, 2, CPU, ScalarType.Float32);
+        Assert.That(kept.shape, Is.EqualTo(new long[] { 2, 32, BallView.Rows, BallView.Columns, 3 }));
+        Assert.That((kept - built).abs().max().item<float>(), Is.LessThan(1e-5f));
+        var volume = Ball(BallGrid, BallCentre, BallRadius, Mu);
+        Assert.That((prost.forward(volume) - prost.forward(volume, identity)).abs().max().item<float>(), Is.LessThan(1e-5f));
+    }
+
     [Test]
     public void SmoothBlobGivesItsAnalyticLineIntegral()
     {

@@ -178,6 +178,21 @@ public class ReliabilityTests
         Assert.That(e!.Message, Does.Contain("behind the X-ray source of the AP view"));
     }
 
+    /// <summary>The training step's one check over all gradients passes finite ones and names the first non-finite one.</summary>
+    [Test]
+    public void TheFusedGradientCheckNamesTheFirstNonFiniteTensor()
+    {
+        using var scope = NewDisposeScope();
+        var finite = ones(1000) * 3e38f; // sums overflow to ∞: the exact per-tensor check must then clear them
+        var list = new List<(string, Tensor)> { ("a", finite), ("b", zeros(5)) };
+        Assert.DoesNotThrow(() => NonFiniteResultException.ThrowIfAnyNonFinite(list, n => $"gradient of {n}", "test"));
+        var bad = zeros(7); bad[3] = float.NaN;
+        list.Add(("c", bad)); list.Add(("d", ones(2) * float.PositiveInfinity));
+        var e = Assert.Throws<NonFiniteResultException>(() => NonFiniteResultException.ThrowIfAnyNonFinite(list, n => $"gradient of {n}", "test"));
+        Assert.That(e!.Stage, Is.EqualTo("gradient of c"));
+        Assert.That(e.Message, Does.Contain("1 non-finite value(s) (NaN or infinite) of 7"));
+    }
+
     /// <summary>A model whose weights hold a NaN (a corrupt file, or a wrong kernel) fails naming the stage; it never writes a NaN field.</summary>
     [Test]
     public void ANonFiniteStageIsReportedNotReturned()

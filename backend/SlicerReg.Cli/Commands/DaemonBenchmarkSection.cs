@@ -158,7 +158,7 @@ public sealed class DaemonBenchmarkSection : IBenchmarkSection
         double C(int m) => BenchCommand.Median(cpu[m]);
         var rows = new List<BenchmarkRow>
         {
-            new("network: Registrar, main thread", W(0), runs, "tiny, untrained; as `slicerreg register` runs it (libtorch's OpenMP team spins: slow when cores are oversubscribed)", C(0)),
+            new("network: Registrar, main thread", W(0), runs, "tiny, untrained; as `slicerreg register` runs it (OpenMP threads sleep between regions: OMP_WAIT_POLICY=PASSIVE unless set, docs/benchmark.md, Threads)", C(0)),
             new("network: Registrar, thread-pool thread", W(1), runs, "as the daemon runs it; overheads below are over this", C(1)),
             new("network: daemon submit → fetched warped_atlas", W(2), runs, $"same model via `serve --models`; +{W(2) - W(1):F0} ms wall, +{C(2) - C(1):F0} ms cpu (both ends)", C(2)),
             new("network: daemon submit → 5 results fetched", W(3), runs, $"+{W(3) - W(1):F0} ms wall, +{C(3) - C(1):F0} ms cpu (both ends)", C(3)),

@@ -4,6 +4,7 @@ using System.Globalization;
 using Newtonsoft.Json.Linq;
 using SlicerReg.Core.Anatomy;
 using SlicerReg.Core.Xray;
+using SlicerReg.Engine;
 using SlicerReg.Engine.Inference;
 using SlicerReg.Engine.Network;
 
@@ -46,12 +47,14 @@ public sealed class InferenceBenchmarkSection : IBenchmarkSection
             var (ct, label) = ShippedAtlas.Find(preset.Name);
             peakPerPreset &= ProcessMemory.ResetPeak();
             double before = ProcessMemory.ResidentMiB();
+            EngineProfile.Reset();
             var sw = Stopwatch.StartNew();
             using var registrar = Registrar.Load(model, "cpu", ct, label);
             double loadMs = sw.Elapsed.TotalMilliseconds;
             sw.Restart();
             registrar.Register(apRadiograph, latRadiograph);
             double firstMs = sw.Elapsed.TotalMilliseconds;
+            if (EngineProfile.Enabled) { ctx.Log.WriteLine($"profile, {preset.Name} first call (CPU ms):\n{EngineProfile.Report()}"); EngineProfile.Reset(); }
             // Stage times of the last run (Registrar's progress stages, each timed to the next).
             var stages = new List<(string Stage, double AtMs)>();
             var t = BenchCommand.Measure(() =>
@@ -60,6 +63,7 @@ public sealed class InferenceBenchmarkSection : IBenchmarkSection
                 var clock = Stopwatch.StartNew();
                 registrar.Register(apRadiograph, latRadiograph, s => stages.Add((s.Stage, clock.Elapsed.TotalMilliseconds)));
             }, runs, warmup: 0);
+            if (EngineProfile.Enabled) ctx.Log.WriteLine($"profile, {preset.Name} register, per run (CPU ms):\n{EngineProfile.Report(runs)}");
             double peak = ProcessMemory.PeakMiB();
             var stageMs = new JObject();
             for (int n = 0; n + 1 < stages.Count; n++) stageMs[stages[n].Stage] = Math.Round(stages[n + 1].AtMs - stages[n].AtMs, 1);

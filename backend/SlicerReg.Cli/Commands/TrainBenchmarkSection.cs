@@ -5,6 +5,7 @@ using SlicerReg.Core.Anatomy;
 using SlicerReg.Core.Geometry;
 using SlicerReg.Core.Population;
 using SlicerReg.Core;
+using SlicerReg.Engine;
 using SlicerReg.Engine.Network;
 using static TorchSharp.torch;
 
@@ -31,7 +32,9 @@ public sealed class TrainBenchmarkSection : IBenchmarkSection
             bool training = preset != NetworkPreset.Paper || paperTraining;
             ctx.Log.WriteLine($"train    {preset.Name}: {(training ? "training step and inference" : "inference only")} …");
             ProcessMemory.ResetPeak();
+            EngineProfile.Reset();
             var r = NetworkBenchmark.Run(preset.Name, "cpu", 1, repeats, training);
+            if (EngineProfile.Enabled && training) ctx.Log.WriteLine($"profile, {preset.Name} training step, per step (CPU ms):\n{EngineProfile.Report(repeats)}");
             double viewChange = ViewChangeMs(preset, repeats);
             string peak = string.Create(CultureInfo.InvariantCulture, $"process peak {r.PeakWorkingSetMiB:F0} MiB (before {r.WorkingSetBeforeMiB:F0})");
             if (training)

@@ -75,6 +75,7 @@ public sealed class Registrar : IDisposable
                                        bool withAffineOnly = false)
     {
         ArgumentNullException.ThrowIfNull(ap); ArgumentNullException.ThrowIfNull(lateral);
+        using var region = EngineProfile.Time("registrar, other");
         progress?.Invoke(new("preparing inputs", 0));
         var apNet = NetworkInputs.ToNetworkDetector(ap, Preset, "AP radiograph");
         var latNet = NetworkInputs.ToNetworkDetector(lateral, Preset, "lateral radiograph");
@@ -87,6 +88,7 @@ public sealed class Registrar : IDisposable
         progress?.Invoke(new("loading network", 0.1));
         if (_network is null)
         {
+            using var build = EngineProfile.Time("network build (first call)");
             _network = RegistrationNetwork.Load(_folder, Config, AtlasCt.Geometry, views);
             _network.to(_device);
             _network.eval();
@@ -120,6 +122,7 @@ public sealed class Registrar : IDisposable
         }
         cancel.ThrowIfCancellationRequested();
         progress?.Invoke(new("projecting the result", 0.8));
+        using var projecting = EngineProfile.Time("label projection (C#)");
         var femur = NetworkInputs.FemurLabelMap(warpedLabel);
         var apMask = LabelProjector.Project(femur, ap.View, 1);
         var latMask = LabelProjector.Project(femur, lateral.View, 1);

@@ -21,6 +21,7 @@ public static class CheckedConvolution
         int spatial = (int)input.dim() - 2;
         if (spatial is not (2 or 3) || weight.dim() != input.dim())
             throw new ArgumentException($"convolution: input ({string.Join(", ", input.shape)}) and weight ({string.Join(", ", weight.shape)}) must both be 4-D or 5-D");
+        using var region = EngineProfile.Time(spatial == 2 ? "conv2d" : "conv3d");
         if (path != ConvolutionPath.OneDnnChannelAligned || input.device_type != TorchSharp.DeviceType.CPU) return Raw(input, weight, bias, stride, padding, spatial);
 
         using var scope = NewDisposeScope();
@@ -30,9 +31,13 @@ public static class CheckedConvolution
         if (inPad == 0 && outPad == 0) return Raw(input, weight, bias, stride, padding, spatial).MoveToOuterDisposeScope();
 
         // F.pad lists (before, after) pairs from the last axis backwards; the channel axis comes after the spatial ones.
-        var x = inPad == 0 ? input : nn.functional.pad(input, PadPairs(spatial, (0, inPad)));
-        var w = nn.functional.pad(weight, PadPairs(spatial, (0, inPad), (0, outPad)));
-        var b = bias is null || outPad == 0 ? bias : nn.functional.pad(bias, new long[] { 0, outPad });
+        Tensor x, w; Tensor? b;
+        using (EngineProfile.Time($"conv{spatial}d channel padding"))
+        {
+            x = inPad == 0 ? input : nn.functional.pad(input, PadPairs(spatial, (0, inPad)));
+            w = nn.functional.pad(weight, PadPairs(spatial, (0, inPad), (0, outPad)));
+            b = bias is null || outPad == 0 ? bias : nn.functional.pad(bias, new long[] { 0, outPad });
+        }
         var y = Raw(x, w, b, stride, padding, spatial);
         if (outPad != 0) y = y.narrow(1, 0, outChannels);
         return y.MoveToOuterDisposeScope();

@@ -31,7 +31,8 @@ public sealed class AffineModule : Module<Tensor, Tensor, Tensor, AffineResult>
     /// <summary>The view pair used by <see cref="forward"/> (not a parameter; set by the network).</summary>
     public ProjectionGeometry? Geometry { get; set; }
 
-    public AffineModule(NetworkConfig config, ImageGeometry grid) : base(nameof(AffineModule))
+    /// <param name="constantsOf">a transformer on the same grid whose constants the atlas warp shares (it must outlive this).</param>
+    public AffineModule(NetworkConfig config, ImageGeometry grid, SpatialTransformer? constantsOf = null) : base(nameof(AffineModule))
     {
         var preset = config.Validate().PresetValue;
         preset.CheckGrid(grid);
@@ -49,7 +50,8 @@ public sealed class AffineModule : Module<Tensor, Tensor, Tensor, AffineResult>
             init.normal_(dense.weight!, 0, config.AffineInitStd);
             init.zeros_(dense.bias!);
         }
-        warp = new SpatialTransformer(grid);
+        if (constantsOf is not null && !constantsOf.Grid.ApproximatelyEquals(grid)) throw new ArgumentException("the transformer whose constants are shared lies on another grid");
+        warp = constantsOf is null ? new SpatialTransformer(grid) : new SpatialTransformer(constantsOf, GridSamplePaddingMode.Zeros);
         _centre = SimilarityTransform.GridCentre(grid);
         _translationScaleMm = config.TranslationScaleMm;
         RegisterComponents();

@@ -30,7 +30,9 @@ public sealed class Conv2dBlock : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        return act.forward(norm.forward(CheckedConvolution.Apply(x, conv.weight!, null, conv.stride[0], 1))).MoveToOuterDisposeScope();
+        var y = CheckedConvolution.Apply(x, conv.weight!, null, conv.stride[0], 1);
+        using var region = EngineProfile.Time("batchnorm + LeakyReLU");
+        return act.forward(norm.forward(y)).MoveToOuterDisposeScope();
     }
 }
 
@@ -58,6 +60,7 @@ public sealed class Conv3dBlock : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var y = CheckedConvolution.Apply(x, conv.weight!, conv.bias, 1, 1);
+        using var region = EngineProfile.Time("batchnorm + LeakyReLU");
         if (norm is not null) y = norm.forward(y);
         return act.forward(y).MoveToOuterDisposeScope();
     }

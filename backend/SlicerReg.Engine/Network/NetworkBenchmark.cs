@@ -49,6 +49,8 @@ public static class NetworkBenchmark
         var fw = new List<double>(); var bw = new List<double>(); var op = new List<double>(); var inf = new List<double>();
         for (int rep = 0; rep <= repeats; rep++) // rep 0 warms up
         {
+            // The profile (SLICERREG_PROFILE) holds the timed training steps only.
+            using var warmUp = rep == 0 ? EngineProfile.Suspend() : null;
             if (training)
             {
                 using var stepScope = NewDisposeScope();
@@ -59,14 +61,15 @@ public static class NetworkBenchmark
                 using var loss = net.Loss(output, truth);
                 Sync(dev, loss.Total); double f = clock.Elapsed.TotalMilliseconds;
                 clock.Restart();
-                loss.Total.backward();
+                using (EngineProfile.Time("backward")) loss.Total.backward();
                 Sync(dev, loss.Total); double b = clock.Elapsed.TotalMilliseconds;
                 clock.Restart();
-                adam.step();
+                using (EngineProfile.Time("Adam")) adam.step();
                 double o = clock.Elapsed.TotalMilliseconds;
                 if (rep > 0) { fw.Add(f); bw.Add(b); op.Add(o); }
             }
             net.eval();
+            using (EngineProfile.Suspend())
             using (NewDisposeScope())
             using (no_grad())
             {

@@ -58,10 +58,10 @@ public sealed class RegistrationNetwork : Module<Tensor, Tensor, Tensor, Registr
         Grid = grid ?? throw new ArgumentNullException(nameof(grid));
         Preset.CheckGrid(grid);
         manual_seed(config.Seed); // deterministic initialisation
-        affine = new AffineModule(config, grid);
+        warp = new SpatialTransformer(grid); // owns the warps' constants; the affine module's and the integrator's share them
+        affine = new AffineModule(config, grid, warp);
         local = new LocalModule(config, grid);
-        integrator = new VelocityIntegrator(grid, config.IntegrationSteps);
-        warp = new SpatialTransformer(grid);
+        integrator = new VelocityIntegrator(grid, config.IntegrationSteps, warp);
         _geometry = MakeGeometry(views);
         affine.Geometry = local.Geometry = _geometry;
         RegisterComponents();
@@ -86,7 +86,10 @@ public sealed class RegistrationNetwork : Module<Tensor, Tensor, Tensor, Registr
     }
 
     ProjectionGeometry MakeGeometry(ViewPair views)
-        => new(Grid, views ?? throw new ArgumentNullException(nameof(views)), Config.EffectiveSamplesPerRay, Preset.RadiographRows, Preset.RadiographColumns);
+    {
+        using var region = EngineProfile.Time("view pair geometry");
+        return new(Grid, views ?? throw new ArgumentNullException(nameof(views)), Config.EffectiveSamplesPerRay, Preset.RadiographRows, Preset.RadiographColumns);
+    }
 
     /// <summary>
     /// <paramref name="atlas"/> (B or 1, 1, K, J, I) masked atlas on <see cref="Grid"/>; <paramref name="apImage"/>,
@@ -96,6 +99,7 @@ public sealed class RegistrationNetwork : Module<Tensor, Tensor, Tensor, Registr
     {
         ArgumentNullException.ThrowIfNull(atlas);
         if (atlas.dim() != 5 || atlas.shape[1] != 1) throw new ArgumentException($"atlas must be (B, 1, K, J, I), got ({string.Join(", ", atlas.shape)})");
+        using var region = EngineProfile.Time("network, other");
         using var scope = NewDisposeScope();
         var a = affine.forward(atlas, apImage, lateralImage);
         var velocity = local.forward(a.Warped, apImage, lateralImage);
@@ -109,8 +113,11 @@ public sealed class RegistrationNetwork : Module<Tensor, Tensor, Tensor, Registr
 
     /// <summary>Eq. 4 for <paramref name="output"/> against the masked ground-truth volume <paramref name="truth"/> (B, 1, K, J, I).</summary>
     public LossTerms Loss(RegistrationOutput output, Tensor truth)
-        => RegistrationLoss.Compute(truth, output.WarpedAffine, output.WarpedLocal, output.LocalDisplacement, Grid,
+    {
+        using var region = EngineProfile.Time("loss (Eq. 4)");
+        return RegistrationLoss.Compute(truth, output.WarpedAffine, output.WarpedLocal, output.LocalDisplacement, Grid,
                                     Config.EffectiveNccWindow, Config.SmoothnessWeight);
+    }
 
     /// <summary>Writes <see cref="ConfigFileName"/> and <see cref="WeightsFileName"/> into <paramref name="directory"/>, each atomically.</summary>
     public void Save(string directory)

@@ -10,11 +10,17 @@ namespace SlicerReg.Engine.Projection;
 internal sealed class DeviceTensorCache : IDisposable
 {
     readonly Func<Tensor[]> _makeOnCpuDouble;
+    readonly string _profileRegion;
     readonly Dictionary<(DeviceType, int, ScalarType), Tensor[]> _cache = new();
     readonly object _lock = new();
 
     /// <param name="makeOnCpuDouble">builds the tensors on the CPU (geometry in float64; float64 ones are converted to the requested dtype); called once per (device, dtype).</param>
-    public DeviceTensorCache(Func<Tensor[]> makeOnCpuDouble) => _makeOnCpuDouble = makeOnCpuDouble;
+    /// <param name="owner">the layer, named in the profile (<see cref="EngineProfile"/>).</param>
+    public DeviceTensorCache(Func<Tensor[]> makeOnCpuDouble, string owner)
+    {
+        _makeOnCpuDouble = makeOnCpuDouble;
+        _profileRegion = $"geometry constants, {owner}";
+    }
 
     public Tensor[] Get(Device device, ScalarType dtype)
     {
@@ -22,6 +28,7 @@ internal sealed class DeviceTensorCache : IDisposable
         lock (_lock)
         {
             if (_cache.TryGetValue(key, out var hit)) return hit;
+            using var region = EngineProfile.Time(_profileRegion);
             using var scope = NewDisposeScope();
             var made = _makeOnCpuDouble().Select(t => t.to(t.dtype == ScalarType.Float64 ? dtype : t.dtype).to(device).contiguous()).ToArray();
             foreach (var t in made) t.DetachFromDisposeScope();

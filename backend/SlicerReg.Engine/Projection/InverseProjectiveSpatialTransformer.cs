@@ -34,7 +34,7 @@ public sealed class InverseProjectiveSpatialTransformer : Module<Tensor, Tensor>
     {
         Beam = beam ?? throw new ArgumentNullException(nameof(beam));
         TargetGrid = targetGrid ?? throw new ArgumentNullException(nameof(targetGrid));
-        _constants = new DeviceTensorCache(MakeConstants);
+        _constants = new DeviceTensorCache(MakeConstants, "invProST");
         RegisterComponents();
     }
 
@@ -45,6 +45,7 @@ public sealed class InverseProjectiveSpatialTransformer : Module<Tensor, Tensor>
         if (beamVolume.dim() != 5) throw new ArgumentException($"invProST input must be a beam volume (B, C, K, rows, columns), got ({string.Join(", ", beamVolume.shape)})");
         if (!beamVolume.is_floating_point()) throw new ArgumentException($"invProST input must be floating point, got {beamVolume.dtype}");
         if (beamVolume.shape[2] < 1 || beamVolume.shape[3] < 1 || beamVolume.shape[4] < 1) throw new ArgumentException("invProST input has an empty beam dimension");
+        using var region = EngineProfile.Time("invProST");
         using var scope = NewDisposeScope();
         var c = _constants.Get(beamVolume.device, beamVolume.dtype);
         long batch = beamVolume.shape[0];

@@ -35,12 +35,15 @@ public sealed class ProjectiveSpatialTransformer : Module<Tensor, Tensor, Tensor
     // [0] ray directions (rows·columns, 3) RAS; [1] sample depths (K) mm; [2] linear part (3, 3) and [3] offset (3) of
     // RAS → normalised grid coordinates; [4] source (3) RAS.
     readonly DeviceTensorCache _constants;
+    // The sampling grid without a transform (the network's case: ProST of the atlas and of the affine-warped atlas), one
+    // per (device, dtype): it depends on the view and the grid only, so it is built at the first call and kept.
+    readonly Dictionary<(DeviceType, int, ScalarType), Tensor> _untransformedGrids = new();
 
     public ProjectiveSpatialTransformer(BeamGeometry beam, ImageGeometry volumeGrid) : base(nameof(ProjectiveSpatialTransformer))
     {
         Beam = beam ?? throw new ArgumentNullException(nameof(beam));
         VolumeGrid = volumeGrid ?? throw new ArgumentNullException(nameof(volumeGrid));
-        _constants = new DeviceTensorCache(MakeConstants);
+        _constants = new DeviceTensorCache(MakeConstants, "ProST");
         RegisterComponents();
     }
 
@@ -55,6 +58,7 @@ public sealed class ProjectiveSpatialTransformer : Module<Tensor, Tensor, Tensor
     /// </summary>
     public override Tensor forward(Tensor volume, Tensor? samplingTransform)
     {
+        using var region = EngineProfile.Time("ProST");
         using var scope = NewDisposeScope();
         var beam = BeamVolume(volume, samplingTransform);
         return beam.sum(2).mul(Beam.StepMm).MoveToOuterDisposeScope();
@@ -70,6 +74,7 @@ public sealed class ProjectiveSpatialTransformer : Module<Tensor, Tensor, Tensor
     public Tensor BeamVolume(Tensor volume, Tensor? samplingTransform = null)
     {
         long batch = CheckInputs(volume, samplingTransform);
+        using var region = EngineProfile.Time("ProST");
         using var scope = NewDisposeScope();
         var grid = SamplingGrid(samplingTransform, batch, volume.device, volume.dtype);
         var input = volume.shape[0] == batch ? volume : volume.expand(batch, -1, -1, -1, -1);
@@ -82,6 +87,21 @@ public sealed class ProjectiveSpatialTransformer : Module<Tensor, Tensor, Tensor
     /// sample: x_norm = N · RasToIjk · T · (Source + ρ_k û). Built as origin + ρ_k · direction per sample so it is exact and cheap.
     /// </summary>
     public Tensor SamplingGrid(Tensor? samplingTransform, long batch, Device device, ScalarType dtype)
+    {
+        if (samplingTransform is not null) return BuildGrid(samplingTransform, batch, device, dtype);
+        Tensor kept;
+        lock (_untransformedGrids)
+            if (!_untransformedGrids.TryGetValue((device.type, device.index, dtype), out kept!))
+            {
+                using var noGrad = no_grad();
+                kept = BuildGrid(null, 1, device, dtype);
+                kept.DetachFromDisposeScope();
+                _untransformedGrids[(device.type, device.index, dtype)] = kept;
+            }
+        return kept.expand(batch, -1, -1, -1, -1); // a view: the caller may dispose it, the kept grid stays
+    }
+
+    Tensor BuildGrid(Tensor? samplingTransform, long batch, Device device, ScalarType dtype)
     {
         using var scope = NewDisposeScope();
         var c = _constants.Get(device, dtype);
@@ -162,7 +182,11 @@ public sealed class ProjectiveSpatialTransformer : Module<Tensor, Tensor, Tensor
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) _constants.Dispose();
+        if (disposing)
+        {
+            _constants.Dispose();
+            lock (_untransformedGrids) { foreach (var g in _untransformedGrids.Values) g.Dispose(); _untransformedGrids.Clear(); }
+        }
         base.Dispose(disposing);
     }
 }

@@ -30,6 +30,7 @@ public sealed class TensorVolume : IDisposable
         if (dtype is not (ScalarType.Float32 or ScalarType.Float64)) throw new ArgumentException($"tensor volumes are float32 or float64, not {dtype}");
         var s = volume.Size;
         int comps = volume.Components;
+        using var region = EngineProfile.Time("C#↔native copies");
         // Volume memory is (k, j, i, c) with components interleaved; torch wants channels first.
         var buffer = new float[volume.ElementCount];
         for (long n = 0; n < buffer.LongLength; n++) buffer[n] = (float)volume.GetElement(n);
@@ -47,6 +48,7 @@ public sealed class TensorVolume : IDisposable
         CheckShape(data, geometry, "tensor", allowBatch: true);
         if (batchIndex < 0 || batchIndex >= data.shape[0]) throw new ArgumentOutOfRangeException(nameof(batchIndex), $"batch index {batchIndex} outside 0..{data.shape[0] - 1}");
         int comps = (int)data.shape[1];
+        using var region = EngineProfile.Time("C#↔native copies");
         using var scope = NewDisposeScope();
         var cpu = data.detach()[batchIndex].permute(1, 2, 3, 0).contiguous().to(ScalarType.Float32).cpu();
         var values = cpu.data<float>().ToArray();

@@ -165,10 +165,13 @@ public static class Trainer
             // A NaN that reaches Adam poisons every weight for good: stop before the step, naming where it came from.
             string input = $"subject {subject.Id}";
             NonFiniteResultException.ThrowIfNonFinite(loss.Total, $"the loss (Eq. 4) at step {step}", input);
-            loss.Total.backward();
-            foreach (var (name, parameter) in net.named_parameters())
-                if (parameter.grad is { } gradient) NonFiniteResultException.ThrowIfNonFinite(gradient, $"the gradient of {name} at step {step}", input);
-            adam.step();
+            using (EngineProfile.Time("backward")) loss.Total.backward();
+            using (EngineProfile.Time("gradient finiteness check"))
+            {
+                var gradients = net.named_parameters().Where(p => p.parameter.grad is not null).Select(p => (p.name, p.parameter.grad!)).ToList();
+                NonFiniteResultException.ThrowIfAnyNonFinite(gradients, name => $"the gradient of {name} at step {step}", input);
+            }
+            using (EngineProfile.Time("Adam")) adam.step();
             return new LossRow(step, epoch, loss.Total.item<float>(), loss.NccAffine.item<float>(), loss.NccLocal.item<float>(), loss.Smoothness.item<float>());
         }
         finally { if (owned) s.Dispose(); }
