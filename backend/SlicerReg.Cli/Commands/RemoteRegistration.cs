@@ -31,6 +31,9 @@ public static class RemoteRegistration
             using var client = RegistrationClient.Connect(daemon);
             var reply = client.CheckDaemonAsync().GetAwaiter().GetResult();
             var header = RegistrationInputsWire.ToHeader(model, inputs);
+            // Prepared here as the daemon prepares them (the same code, cheap): bad inputs fail before the upload, and the
+            // overlays are drawn on the radiographs `register` draws them on (line integrals, masked).
+            var prepared = PreparedPair.Prepare(ap.Image, ap.Metadata, "AP radiograph", lateral.Image, lateral.Metadata, "lateral radiograph", inputs, _ => { });
             // A daemon before revision 5 would ignore the new fields: refused unless the request is what revision 4 could say.
             if (!IsRevision4Request(inputs)) ProtocolRevision.CheckFeatures(reply, server, "--refine, --output-grid paper, --radiograph-kind, --i0, masks, --head and --side");
             string job = client.SubmitAsync(header, new RadiographUpload(ap.Image, ap.Metadata, inputs.ApMask), new RadiographUpload(lateral.Image, lateral.Metadata, inputs.LateralMask))
@@ -53,7 +56,7 @@ public static class RemoteRegistration
             {
                 WarpedAtlas = Fetch(ResultNames.WarpedAtlas), WarpedLabel = Fetch(ResultNames.WarpedLabels), Displacement = Fetch(ResultNames.DisplacementField),
                 AffinePatientToAtlas = Mat4.FromRowMajor(summary.AffinePatientToAtlas.ToArray()),
-                Ap = ap.Image, Lateral = lateral.Image,
+                Ap = prepared.Ap.Radiograph, Lateral = prepared.Lateral.Radiograph,
                 ApProjectedLabel = RegistrationResult.ProjectedLabel(Fetch(ResultNames.OverlayAp)),
                 LateralProjectedLabel = RegistrationResult.ProjectedLabel(Fetch(ResultNames.OverlayLateral)),
                 Message = summary.Message,
