@@ -58,7 +58,7 @@ public partial class NetworkEngineTests
     public async Task Refinement_ReportsEveryStep_AndIsCancelledWithinOneSecond()
     {
         using var client = _daemon.Client();
-        var header = new SubmitHeader { Model = "tiny-untrained", Refine = true, RefineGrid = "tiny", RefineIterations = 100000, OutputGrid = "model" };
+        var header = new SubmitHeader { Model = "tiny-untrained", Refine = true, RefineGrid = "tiny", RefineIterations = new OptionalInt32 { Value = 100000 }, OutputGrid = "model" };
         var reply = await client.SubmitAsync(header, new RadiographUpload(Radiograph.Read(_ap)), new RadiographUpload(Radiograph.Read(_lat)));
         var steps = new List<string>();
         Stopwatch? sinceCancel = null;

@@ -21,11 +21,11 @@ public static class RegistrationInputsWire
         if (inputs.Refine)
         {
             h.RefineGrid = inputs.RefineGrid;
-            if (inputs.Refinement.Iterations != new RefinementOptions().Iterations) h.RefineIterations = inputs.Refinement.Iterations;
+            if (inputs.Refinement.Iterations != new RefinementOptions().Iterations) h.RefineIterations = new OptionalInt32 { Value = inputs.Refinement.Iterations };
         }
         h.RadiographKind = inputs.Kind is { } k ? RadiographKinds.Name(k) : "auto";
-        if (inputs.ApI0 is { } a) h.ApI0 = a;
-        if (inputs.LateralI0 is { } l) h.LateralI0 = l;
+        if (inputs.ApI0 is { } a) h.ApI0 = new OptionalDouble { Value = a };
+        if (inputs.LateralI0 is { } l) h.LateralI0 = new OptionalDouble { Value = l };
         if (inputs.Head is { } head)
             h.Head = new Protocol.V1.HeadClicks { ApColumn = head.Ap.Column, ApRow = head.Ap.Row, LateralColumn = head.Lateral.Column, LateralRow = head.Lateral.Row };
         return h;
@@ -47,18 +47,18 @@ public static class RegistrationInputsWire
             "left" => true,
             _ => throw Bad($"side '{h.Side}': expected left or right"),
         };
-        if (!h.Refine && (h.RefinePose || h.HasRefineIterations || h.RefineGrid.Length != 0)) throw Bad("refine_pose, refine_iterations and refine_grid need refine");
+        if (!h.Refine && (h.RefinePose || h.RefineIterations != null || h.RefineGrid.Length != 0)) throw Bad("refine_pose, refine_iterations and refine_grid need refine");
         var options = new RefinementOptions { RefinePose = h.RefinePose };
-        if (h.HasRefineIterations)
+        if (h.RefineIterations is { } iterations)
         {
-            if (h.RefineIterations is < 0 or > 100000) throw Bad($"refine_iterations {h.RefineIterations}: expected 0 … 100000");
-            options = options with { Iterations = h.RefineIterations };
+            if (iterations.Value is < 0 or > 100000) throw Bad($"refine_iterations {iterations.Value}: expected 0 … 100000");
+            options = options with { Iterations = iterations.Value };
         }
         string refineGrid = h.RefineGrid.Length == 0 ? "standard" : h.RefineGrid;
         if (!RefinedRegistration.Grids.Contains(refineGrid)) throw Bad($"refine_grid '{h.RefineGrid}': expected {string.Join(", ", RefinedRegistration.Grids)}");
         var inputs = new RegistrationInputs
         {
-            Kind = kind, ApI0 = h.HasApI0 ? h.ApI0 : null, LateralI0 = h.HasLateralI0 ? h.LateralI0 : null,
+            Kind = kind, ApI0 = h.ApI0?.Value, LateralI0 = h.LateralI0?.Value,
             Head = h.Head is { } c ? new Engine.Pipeline.HeadClicks(new PixelPoint(c.ApColumn, c.ApRow), new PixelPoint(c.LateralColumn, c.LateralRow)) : null,
             Left = left, Refine = h.Refine, RefineGrid = refineGrid, Refinement = options, OutputGrid = grid,
         };
@@ -68,5 +68,5 @@ public static class RegistrationInputsWire
 
     /// <summary>Whether the header asks for anything beyond revision 4 (the identity placeholder takes none of it).</summary>
     public static bool UsesRegisterOptions(SubmitHeader h)
-        => h.Refine || h.HasApI0 || h.HasLateralI0 || h.Head != null || h.Side == "left" || h.RadiographKind is not ("" or "auto" or "line-integral");
+        => h.Refine || h.ApI0 != null || h.LateralI0 != null || h.Head != null || h.Side == "left" || h.RadiographKind is not ("" or "auto" or "line-integral");
 }
