@@ -98,5 +98,43 @@ class BridgeRegisterOptionsTests(unittest.TestCase):
             self.assertIn(words, str(ctx.exception))
 
 
+class RadiographInputsTests(unittest.TestCase):
+    """The module's section turned into options without Slicer (SlicerRegLib.radiograph_inputs)."""
+
+    def test_head_point_on_a_placed_radiograph_becomes_its_pixel(self):
+        from SlicerRegLib import radiograph_inputs
+        pixels = np.zeros((224, 160), np.float32)
+        ijk_to_world = np.array([[0.0, 0.5, 0, 10], [-0.5, 0, 0, 20], [0, 0, 1.0, -300], [0, 0, 0, 1]])  # rotated, moved
+        ras = ijk_to_world @ np.array([81.5, 96.25, 0.0, 1.0])
+        column, row = radiograph_inputs.head_pixel(ras[:3], ijk_to_world, pixels, "AP head")
+        self.assertAlmostEqual(column, 81.5, places=9)
+        self.assertAlmostEqual(row, 96.25, places=9)
+        with self.assertRaises(ValueError) as ctx:
+            radiograph_inputs.head_pixel((ijk_to_world @ np.array([200.0, 10.0, 0.0, 1.0]))[:3], ijk_to_world, pixels, "AP head")
+        self.assertIn("outside the 160 × 224 radiograph", str(ctx.exception))
+        with self.assertRaises(ValueError) as ctx:
+            radiograph_inputs.head_pixel((ijk_to_world @ np.array([80.0, 10.0, 5.0, 1.0]))[:3], ijk_to_world, pixels, "AP head")
+        self.assertIn("off the radiograph's plane", str(ctx.exception))
+
+    def test_segmentation_label_map_becomes_the_mask_and_options_check_pairs(self):
+        from SlicerRegLib import radiograph_inputs
+        pixels = np.zeros((4, 3), np.float32)
+        labels = np.zeros((1, 4, 3), np.uint8)
+        labels[0, 1, 2] = 3
+        mask = radiograph_inputs.mask_from_labelmap(labels, pixels, "AP mask")
+        self.assertEqual(mask.shape, (4, 3))
+        self.assertEqual(np.argwhere(mask).tolist(), [[1, 2]])
+        with self.assertRaises(ValueError) as ctx:
+            radiograph_inputs.mask_from_labelmap(np.zeros((1, 4, 3)), pixels, "AP mask")
+        self.assertIn("paint the femur", str(ctx.exception))
+        with self.assertRaises(ValueError) as ctx:
+            radiograph_inputs.mask_from_labelmap(np.ones((1, 3, 4)), pixels, "AP mask")
+        self.assertIn("reference geometry", str(ctx.exception))
+        with self.assertRaises(ValueError):
+            radiograph_inputs.register_options(ap_head=(1.0, 2.0))
+        options = radiograph_inputs.register_options(refine=False, refine_pose=True, refine_iterations=60, side="left")
+        self.assertEqual((options.refine_pose, options.refine_iterations, options.side), (False, None, "left"))
+
+
 if __name__ == "__main__":
     unittest.main()
