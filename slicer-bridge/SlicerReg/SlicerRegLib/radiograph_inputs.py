@@ -3,22 +3,14 @@ mask exported from a segmentation onto a radiograph's grid, a femoral-head marku
 the chosen kind, side, output grid and refinement. SlicerReg.py only reads the nodes (arrays, matrices) and calls these."""
 import numpy as np
 
-from .register_options import RegisterOptions
+from .register_options import RegisterOptions, mask_flags
 
 
 def mask_from_labelmap(labels, pixels, what):
     """A femur mask [row, column] (bool) from a label map exported on the radiograph's own grid (arrayFromVolume:
     [1, rows, columns]); ValueError when it is not on that grid or holds no femur."""
-    m = np.asarray(labels)
-    if m.ndim == 3 and m.shape[0] == 1:
-        m = m[0]
-    if m.shape != pixels.shape:
-        raise ValueError(f"{what}: the exported label map is {m.shape[-1]} × {m.shape[0]} pixels but the radiograph {pixels.shape[1]} × "
-                         f"{pixels.shape[0]}: export the segmentation with the radiograph as reference geometry")
-    mask = m != 0
-    if not mask.any():
-        raise ValueError(f"{what}: the segmentation is empty on the radiograph: paint the femur with the Segment Editor")
-    return mask
+    return mask_flags(labels, pixels, what, grid_hint="export the segmentation with the radiograph as reference geometry",
+                      empty_hint="paint the femur on the radiograph with the Segment Editor")
 
 
 def head_pixel(ras, ijk_to_ras, pixels, what, max_off_plane=1.0):

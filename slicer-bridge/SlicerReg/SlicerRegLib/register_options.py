@@ -80,18 +80,24 @@ class RegisterOptions:
         return self.ap_mask if role == "AP" else self.lateral_mask
 
 
-def mask_bytes(mask, pixels, what):
-    """A femur mask as sent: one byte per pixel, 1 on the femur, row-major (column fastest); it must cover the radiograph's pixels."""
+def mask_flags(mask, pixels, what, grid_hint="draw it on the radiograph's own grid", empty_hint="paint the femur"):
+    """A femur mask [row, column] (or [1, row, column], as arrayFromVolume gives) as bools on the radiograph's pixels;
+    ValueError, with the hint, when it is on another grid or holds no femur."""
     m = np.asarray(mask)
     if m.ndim == 3 and m.shape[0] == 1:
         m = m[0]
     if m.shape != pixels.shape:
-        raise ValueError(f"{what}: the mask is {m.shape[1] if m.ndim > 1 else '?'} × {m.shape[0]} pixels but its radiograph is "
-                         f"{pixels.shape[1]} × {pixels.shape[0]}: draw it on the radiograph's own grid")
-    flags = (m != 0).astype(np.uint8)
+        raise ValueError(f"{what}: the mask is {m.shape[-1]} × {m.shape[0]} pixels but its radiograph is "
+                         f"{pixels.shape[1]} × {pixels.shape[0]}: {grid_hint}")
+    flags = m != 0
     if not flags.any():
-        raise ValueError(f"{what}: the femur mask is empty (no non-zero pixel)")
-    return np.ascontiguousarray(flags).tobytes()
+        raise ValueError(f"{what}: the femur mask is empty (no non-zero pixel): {empty_hint}")
+    return flags
+
+
+def mask_bytes(mask, pixels, what):
+    """A femur mask as sent: one byte per pixel, 1 on the femur, row-major (column fastest)."""
+    return np.ascontiguousarray(mask_flags(mask, pixels, what).astype(np.uint8)).tobytes()
 
 
 def mask_header(payload, pixels, role):
