@@ -15,7 +15,7 @@ namespace SlicerReg.Cli.Commands;
 /// --side left|right.
 /// </summary>
 public sealed record RadiographArguments(RadiographKind? Kind, double? ApI0, double? LateralI0, string? ApMask, string? LateralMask,
-    ((double Column, double Row) Ap, (double Column, double Row) Lateral)? Head, bool Left, bool Given)
+    ((double Column, double Row) Ap, (double Column, double Row) Lateral)? Head, bool Left)
 {
     public const string Usage = "[--radiograph-kind line-integral|intensity|auto] [--i0 I0|AP_I0,LAT_I0] [--ap-mask M --lat-mask M]\n" +
                                 "             [--head AP_COLUMN,AP_ROW:LAT_COLUMN,LAT_ROW] [--side left|right]";
@@ -24,7 +24,6 @@ public sealed record RadiographArguments(RadiographKind? Kind, double? ApI0, dou
     {
         string? kind = args.Option("radiograph-kind"), i0 = args.Option("i0"), apMask = args.Option("ap-mask"), latMask = args.Option("lat-mask"),
                 head = args.Option("head"), side = args.Option("side");
-        bool given = kind != null || i0 != null || apMask != null || latMask != null || head != null || side != null;
         if ((apMask is null) != (latMask is null)) throw new UsageException("give both --ap-mask and --lat-mask, or neither");
         RadiographKind? k;
         try { k = RadiographKinds.Parse(kind ?? "auto"); }
@@ -45,7 +44,7 @@ public sealed record RadiographArguments(RadiographKind? Kind, double? ApI0, dou
             "left" => true,
             _ => throw new UsageException($"--side '{side}': expected left or right"),
         };
-        return new RadiographArguments(k, apI0, latI0, apMask, latMask, head is null ? null : ParseHead(head), left, given);
+        return new RadiographArguments(k, apI0, latI0, apMask, latMask, head is null ? null : ParseHead(head), left);
     }
 
     static ((double, double), (double, double)) ParseHead(string text)

@@ -20,7 +20,8 @@ public sealed class RegisterCommand : ICommand
                            $"             {RefineArguments.Usage}\n" +
                            $"             {RadiographArguments.Usage}\n" +
                            "             [" + DaemonArguments.Usage + "]\n" +
-                           "             with --server: on a running daemon, MODEL = a model name it lists\n" +
+                           "             with --server: on a running daemon, MODEL = a model name it lists; every option above travels\n" +
+                           "             (protocol revision 5) except --output-grid FILE and --device\n" +
                            "             --model none needs --refine (refinement from the unregistered atlas); --output-grid defaults to paper (atlas/paper/)";
     public IReadOnlySet<string> Flags { get; } = new HashSet<string>(DaemonArguments.Flags.Concat(RefineArguments.Flags));
 
@@ -38,6 +39,7 @@ public sealed class RegisterCommand : ICommand
         args.RejectUnknown();
         if (server != null && refine.OutputGridChoice is { } grid && grid != OutputGrid.Model && grid != OutputGrid.Paper)
             throw new UsageException($"--output-grid {grid}: with --server only model or paper (an atlas FILE is not sent to the daemon: run register locally for it)");
+        if (server != null && model == "none") throw new UsageException("--model none runs locally only (a daemon serves trained models: give one of the names it lists)");
         if (model == "none" && !refine.Refine) throw new UsageException("--model none registers nothing by itself: add --refine (refinement from the unregistered atlas)");
         if (server != null && args.Option("device") != null) throw new UsageException("--device is the daemon's choice (slicerreg serve --device) when --server is given");
         if (args.Positional.Count != 0) throw new UsageException($"register takes no positional arguments (got '{args.Positional[0]}')");
