@@ -40,18 +40,35 @@ public sealed class RegistrationClient(GrpcChannel channel, string? address = nu
     }
 
     /// <summary>Uploads the pair (each radiograph with the calibrated view it was taken with) and returns the queued job's id.</summary>
-    public async Task<SubmitReply> SubmitAsync(Radiograph ap, Radiograph lateral, string model, IReadOnlyDictionary<string, string>? options = null,
-                                               IEnumerable<string>? results = null, CancellationToken ct = default)
+    public Task<SubmitReply> SubmitAsync(Radiograph ap, Radiograph lateral, string model, IReadOnlyDictionary<string, string>? options = null,
+                                         IEnumerable<string>? results = null, CancellationToken ct = default)
     {
-        var header = new SubmitHeader { Model = model, Client = "SlicerReg.Client " + typeof(RegistrationClient).Assembly.GetName().Version };
+        var header = new SubmitHeader { Model = model };
         if (options != null) foreach (var kv in options) header.Options[kv.Key] = kv.Value;
         if (results != null) header.Results.Add(results);
+        return SubmitAsync(header, new RadiographUpload(ap), new RadiographUpload(lateral), ct);
+    }
+
+    /// <summary>
+    /// Uploads <paramref name="header"/> (model, options and the revision-5 fields of `register`: refinement, output grid,
+    /// radiograph kind, I0, head, side; client and client_revision are filled in here), then each radiograph with its
+    /// metadata and its femur mask when it has one. Returns the queued job's id.
+    /// </summary>
+    public async Task<SubmitReply> SubmitAsync(SubmitHeader header, RadiographUpload ap, RadiographUpload lateral, CancellationToken ct = default)
+    {
+        header = header.Clone();
+        header.Client = "SlicerReg.Client " + typeof(RegistrationClient).Assembly.GetName().Version;
+        header.ClientRevision = ProtocolRevision.Current;
         using var call = _registration.Submit(cancellationToken: ct);
         try
         {
             await call.RequestStream.WriteAsync(new SubmitRequest { Header = header }, ct);
-            foreach (var (image, role) in new[] { (ap, ViewRole.Ap), (lateral, ViewRole.Lat) })
-                foreach (var message in ImageMessages(image, role)) await call.RequestStream.WriteAsync(message, ct);
+            foreach (var (upload, role) in new[] { (ap, ViewRole.Ap), (lateral, ViewRole.Lat) })
+            {
+                foreach (var message in ImageMessages(upload.Image, role, upload.Metadata)) await call.RequestStream.WriteAsync(message, ct);
+                if (upload.FemurMask is { } mask)
+                    foreach (var message in MaskMessages(mask, upload.Image, role)) await call.RequestStream.WriteAsync(message, ct);
+            }
             await call.RequestStream.CompleteAsync();
         }
         catch (RpcException) { /* the daemon refused mid-upload; its status comes with the response below */ }
@@ -60,9 +77,23 @@ public sealed class RegistrationClient(GrpcChannel channel, string? address = nu
     }
 
     /// <summary>The messages that upload one radiograph: header, chunks, checksum trailer (public so tests can break them).</summary>
-    public static IEnumerable<SubmitRequest> ImageMessages(Radiograph image, ViewRole role)
-        => ChunkedTransfer.Messages(new SubmitRequest { Image = WireConvert.Header(image.Image, image.View, role) }, VoxelArrayMemory.Of(image.Image.Pixels),
-                                    c => new SubmitRequest { Chunk = c }, e => new SubmitRequest { End = e });
+    public static IEnumerable<SubmitRequest> ImageMessages(Radiograph image, ViewRole role, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var header = WireConvert.Header(image.Image, image.View, role);
+        if (metadata != null)
+            foreach (var kv in metadata.Where(kv => RadiographUpload.MetadataKeys.Contains(kv.Key))) header.Metadata[kv.Key] = kv.Value;
+        return ChunkedTransfer.Messages(new SubmitRequest { Image = header }, VoxelArrayMemory.Of(image.Image.Pixels),
+                                        c => new SubmitRequest { Chunk = c }, e => new SubmitRequest { End = e });
+    }
+
+    /// <summary>The messages that upload the femur mask of <paramref name="radiograph"/>: one byte per pixel, 1 on the femur.</summary>
+    public static IEnumerable<SubmitRequest> MaskMessages(bool[] mask, Radiograph radiograph, ViewRole role)
+    {
+        var bytes = mask.Select(m => m ? (byte)1 : (byte)0).ToArray();
+        var header = new ImageHeader { Role = role, VoxelType = SlicerReg.Protocol.V1.VoxelType.Uint8, ByteLength = bytes.Length, FemurMask = true };
+        header.Shape.Add(new[] { radiograph.View.Columns, radiograph.View.Rows });
+        return ChunkedTransfer.Messages(new SubmitRequest { Image = header }, bytes, c => new SubmitRequest { Chunk = c }, e => new SubmitRequest { End = e });
+    }
 
     /// <summary>Every event of the job (earlier ones replayed), ending with its result or error.</summary>
     public async IAsyncEnumerable<JobEvent> WatchAsync(string jobId, [EnumeratorCancellation] CancellationToken ct = default)

@@ -22,6 +22,7 @@ from typing import Annotated
 import SlicerRegLib
 from SlicerRegLib import dicom, views
 from SlicerRegLib.names import WARPED_ATLAS
+from SlicerRegLib.register_options import OUTPUT_GRIDS, RADIOGRAPH_KINDS, REFINE_GRIDS, SIDES
 
 GEOMETRY_SOURCES = ["auto", "preset", "C-arm fields", "view file", "DICOM"]
 
@@ -69,6 +70,19 @@ class SlicerRegParameterNode:
     showOverlay: bool = True
     makeSegmentation: bool = True
     keepPreviousResults: bool = False  # False: a new registration replaces the previous one's nodes
+    # Real radiographs and refinement (protocol revision 5; docs/radiographs.md, docs/refinement.md): one name each from
+    # `slicerreg register` down to here.
+    radiographKind: Annotated[str, Choice(list(RADIOGRAPH_KINDS))] = "auto"
+    apMask: slicer.vtkMRMLSegmentationNode      # the femur painted on each radiograph with the Segment Editor
+    latMask: slicer.vtkMRMLSegmentationNode
+    apHead: slicer.vtkMRMLMarkupsFiducialNode   # one point on the femoral-head centre in each radiograph
+    latHead: slicer.vtkMRMLMarkupsFiducialNode
+    side: Annotated[str, Choice(list(SIDES))] = "right"
+    outputGrid: Annotated[str, Choice(list(OUTPUT_GRIDS))] = "paper"
+    refine: bool = False
+    refinePose: bool = False
+    refineIterations: int = 60
+    refineGrid: Annotated[str, Choice(list(REFINE_GRIDS))] = "standard"
 
 
 # ---- widget --------------------------------------------------------------------------------------------------------
@@ -351,11 +365,61 @@ class SlicerRegLogic(ScriptedLoadableModuleLogic):
             raise ValueError("choose the AP and the lateral radiograph")
         apView = self.viewForNode(p.apVolume, p.apGeometry, "AP", p)
         latView = self.viewForNode(p.latVolume, p.latGeometry, "LAT", p)
-        task = RegistrationTask(p.serverAddress, p.token or None, self.radiographPixels(p.apVolume), apView,
-                                self.radiographPixels(p.latVolume), latView, model=p.model or None, ca_file=p.caFile or None,
+        apPixels, latPixels = self.radiographPixels(p.apVolume), self.radiographPixels(p.latVolume)
+        task = RegistrationTask(p.serverAddress, p.token or None, apPixels, apView, latPixels, latView, model=p.model or None,
+                                ca_file=p.caFile or None, register_options=self.registerOptions(p, apPixels, latPixels),
                                 client=f"Slicer {slicer.app.applicationVersion} / SlicerReg module {SlicerRegLib.__version__}")
         task.views = {"AP": (p.apVolume, apView), "LAT": (p.latVolume, latView)}
         return task.start()
+
+    def registerOptions(self, p, apPixels, latPixels):
+        """The RegisterOptions of the "Real radiographs and refinement" section (logic in SlicerRegLib.radiograph_inputs)."""
+        from SlicerRegLib import radiograph_inputs
+        masks = [None if seg is None else radiograph_inputs.mask_from_labelmap(self.segmentationOnRadiograph(seg, volume), pixels, seg.GetName())
+                 for seg, volume, pixels in ((p.apMask, p.apVolume, apPixels), (p.latMask, p.latVolume, latPixels))]
+        heads = [None if point is None else radiograph_inputs.head_pixel(self.firstPoint(point), self.ijkToWorld(volume), pixels, point.GetName())
+                 for point, volume, pixels in ((p.apHead, p.apVolume, apPixels), (p.latHead, p.latVolume, latPixels))]
+        return radiograph_inputs.register_options(
+            radiograph_kind=p.radiographKind, side=p.side, output_grid=p.outputGrid, refine=p.refine, refine_pose=p.refinePose,
+            refine_iterations=p.refineIterations, refine_grid=p.refineGrid, ap_mask=masks[0], lateral_mask=masks[1],
+            ap_head=heads[0], lateral_head=heads[1],
+            ap_metadata=self.radiographMetadata(p.apVolume), lateral_metadata=self.radiographMetadata(p.latVolume))
+
+    @staticmethod
+    def segmentationOnRadiograph(segmentationNode, volumeNode):
+        """The segmentation's visible segments as a label map array on the radiograph's own grid ([1, rows, columns])."""
+        labelmap = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLLabelMapVolumeNode")
+        try:
+            slicer.modules.segmentations.logic().ExportVisibleSegmentsToLabelmapNode(segmentationNode, labelmap, volumeNode)
+            return slicer.util.arrayFromVolume(labelmap).copy()
+        finally:
+            slicer.mrmlScene.RemoveNode(labelmap)
+
+    @staticmethod
+    def firstPoint(markupsNode):
+        if markupsNode.GetNumberOfControlPoints() < 1:
+            raise ValueError(f"{markupsNode.GetName()}: place a point on the femoral-head centre")
+        ras = [0.0, 0.0, 0.0]
+        markupsNode.GetNthControlPointPositionWorld(0, ras)
+        return ras
+
+    @staticmethod
+    def ijkToWorld(volumeNode):
+        """The radiograph's IJK→world matrix (its IJK→RAS and its parent transforms: placed radiographs move)."""
+        m, parent = vtk.vtkMatrix4x4(), vtk.vtkMatrix4x4()
+        volumeNode.GetIJKToRASMatrix(m)
+        slicer.vtkMRMLTransformNode.GetMatrixTransformBetweenNodes(volumeNode.GetParentTransformNode(), None, parent)
+        return slicer.util.arrayFromVTKMatrix(parent) @ slicer.util.arrayFromVTKMatrix(m)
+
+    @staticmethod
+    def radiographMetadata(volumeNode):
+        """The radiograph file's metadata that radiograph kind "auto" reads (NRRD key:=value fields), or {}."""
+        from SlicerRegLib import nrrd
+        storage = volumeNode.GetStorageNode()
+        path = storage.GetFileName() if storage else None
+        if not path or not path.lower().endswith(".nrrd") or not os.path.isfile(path):
+            return {}
+        return nrrd.read_metadata(path)
 
     def register(self, p, progress=None):
         """Blocking registration for scripts: returns loadResults' LoadedResults (.nodes by role, .notes)."""

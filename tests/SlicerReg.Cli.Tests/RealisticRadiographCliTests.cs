@@ -49,7 +49,7 @@ public class RealisticRadiographCliTests
             Assert.That((centre - truthHead).Norm, Is.LessThan(8), "±3 px clicks (1.1 mm/px at the isocentre) place the head within a few mm");
 
             var truth = VolumeFile.Read(Path.Combine(data, (string)subject["files"]!["label"]!));
-            var warped = VolumeFile.Read(Path.Combine(outDir, "warped_atlas_label.nrrd"));
+            var warped = VolumeFile.Read(Path.Combine(outDir, "warped_labels.nrrd"));
             double dice = Overlap.Compute(GridLabels.LabelAt(truth, truth, 1), GridLabels.LabelAt(truth, warped, 1)).Dice;
             TestContext.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"femur Dice vs the truth {dice:F4}"));
             Assert.That(dice, Is.GreaterThan(0.8));

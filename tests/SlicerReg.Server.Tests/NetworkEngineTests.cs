@@ -24,7 +24,7 @@ namespace SlicerReg.Server.Tests;
 /// `slicerreg register` run as a separate process writes for the same DRR files (and `register --server` must write the same files).
 /// </summary>
 [NonParallelizable]
-public class NetworkEngineTests
+public partial class NetworkEngineTests
 {
     TempFolder _folder = null!;
     DaemonProcess _daemon = null!;
@@ -81,7 +81,7 @@ public class NetworkEngineTests
     public async Task DaemonResult_IsIdenticalToRegisterRunDirectly()
     {
         string outDir = _folder.File("register-out");
-        // The daemon returns the model's grid (its --output-grid is not built yet); `register` writes the paper grid by default.
+        // A request without output_grid gets the model's grid (what clients before revision 5 got); `register` writes the paper grid by default.
         ExternalTool.Check("dotnet", DaemonProcess.CliDll, "register", "--ap", _ap, "--lat", _lat, "--model", Path.Combine(_models, "tiny-untrained"), "--out", outDir,
                            "--output-grid", "model");
 
@@ -109,10 +109,12 @@ public class NetworkEngineTests
         // `register --server` writes the very files `register` writes, byte for byte: the volumes, the overlay PNGs, and
         // affine.tfm (T is never inverted on the way).
         string remoteDir = _folder.File("register-server-out");
-        ExternalTool.Check("dotnet", DaemonProcess.CliDll, "register", "--server", _daemon.Address, "--ap", _ap, "--lat", _lat, "--model", "tiny-untrained", "--out", remoteDir);
+        ExternalTool.Check("dotnet", DaemonProcess.CliDll, "register", "--server", _daemon.Address, "--ap", _ap, "--lat", _lat, "--model", "tiny-untrained", "--out", remoteDir,
+                           "--output-grid", "model");
         var local = Directory.GetFiles(outDir).Select(Path.GetFileName).Order().ToArray();
         Assert.That(Directory.GetFiles(remoteDir).Select(Path.GetFileName).Order(), Is.EqualTo(local));
-        Assert.That(local, Has.Length.EqualTo(6));
+        Assert.That(local, Has.Length.EqualTo(7));
+        Assert.That(local, Does.Contain("placement.json"));
         Assert.That(local, Does.Contain(RegistrationFiles.Affine));
         foreach (var file in local)
             Assert.That(File.ReadAllBytes(Path.Combine(remoteDir, file!)).SequenceEqual(File.ReadAllBytes(Path.Combine(outDir, file!))), $"register --server: {file} equals register's");
@@ -212,7 +214,9 @@ public class NetworkEngineTests
     {
         using var client = _daemon.Client();
         var (ap, lat) = TestData.Pair(150, 224); // 150 columns: not a multiple of the tiny network's 40
-        var reply = await client.SubmitAsync(ap, lat, "tiny-untrained");
+        // Masks covering every pixel: the masked model takes them, and the size is what it refuses.
+        static RadiographUpload Masked(Radiograph r) => new(r, null, Enumerable.Repeat(true, r.Image.Pixels.Length).ToArray());
+        var reply = await client.SubmitAsync(new SubmitHeader { Model = "tiny-untrained" }, Masked(ap), Masked(lat));
         JobEvent? last = null;
         await foreach (var e in client.WatchAsync(reply.JobId)) last = e;
         Assert.That(last!.State, Is.EqualTo(JobState.Failed));

@@ -183,7 +183,7 @@ class BridgeClientTests(unittest.TestCase):
             self.assertIn("does not speak the SlicerReg protocol slicerreg.v1", str(ctx.exception))
 
     def test_connect_reports_the_daemon_version_and_refuses_an_older_daemon(self):
-        self.assertEqual(self.client.protocol_version, 4)
+        self.assertEqual(self.client.protocol_version, 5)
         self.assertTrue(self.client.daemon_version)
         pb = self.client.pb
 

@@ -3,6 +3,7 @@ using SlicerReg.Core.Imaging;
 using SlicerReg.Core.IO;
 using SlicerReg.Core.Xray;
 using SlicerReg.Engine.Inference;
+using SlicerReg.Engine.Pipeline;
 using SlicerReg.Engine.Refinement;
 
 namespace SlicerReg.Cli.Commands;
@@ -19,7 +20,8 @@ public sealed class RegisterCommand : ICommand
                            $"             {RefineArguments.Usage}\n" +
                            $"             {RadiographArguments.Usage}\n" +
                            "             [" + DaemonArguments.Usage + "]\n" +
-                           "             with --server: on a running daemon, MODEL = a model name it lists\n" +
+                           "             with --server: on a running daemon, MODEL = a model name it lists; every option above travels\n" +
+                           "             (protocol revision 5) except --output-grid FILE and --device\n" +
                            "             --model none needs --refine (refinement from the unregistered atlas); --output-grid defaults to paper (atlas/paper/)";
     public IReadOnlySet<string> Flags { get; } = new HashSet<string>(DaemonArguments.Flags.Concat(RefineArguments.Flags));
 
@@ -35,8 +37,9 @@ public sealed class RegisterCommand : ICommand
         var refine = RefineArguments.Parse(args);
         var radiographs = RadiographArguments.Parse(args);
         args.RejectUnknown();
-        if (server != null && radiographs.Given) throw new UsageException("--radiograph-kind, --i0, --ap-mask/--lat-mask, --head and --side run locally only (not yet with --server)");
-        if (server != null && (refine.Refine || refine.OutputGridChoice != null)) throw new UsageException("--refine and --output-grid run locally only (not yet with --server)");
+        if (server != null && refine.OutputGridChoice is { } grid && grid != OutputGrid.Model && grid != OutputGrid.Paper)
+            throw new UsageException($"--output-grid {grid}: with --server only model or paper (an atlas FILE is not sent to the daemon: run register locally for it)");
+        if (server != null && model == "none") throw new UsageException("--model none runs locally only (a daemon serves trained models: give one of the names it lists)");
         if (model == "none" && !refine.Refine) throw new UsageException("--model none registers nothing by itself: add --refine (refinement from the unregistered atlas)");
         if (server != null && args.Option("device") != null) throw new UsageException("--device is the daemon's choice (slicerreg serve --device) when --server is given");
         if (args.Positional.Count != 0) throw new UsageException($"register takes no positional arguments (got '{args.Positional[0]}')");
@@ -45,34 +48,23 @@ public sealed class RegisterCommand : ICommand
             throw new IOException($"output folder {outDir} is not empty (results are written into a new or empty folder)");
 
         var (apImage, latImage) = ReadPair(ap, apView, lat, latView);
+        var inputs = radiographs.Inputs(apImage, latImage, refine);
         if (server != null)
         {
-            var remote = RemoteRegistration.Run(server, model, apImage, latImage, outDir, stdout);
+            var remote = RemoteRegistration.Run(server, model, (apImage, VolumeFile.Read(ap).Metadata), (latImage, VolumeFile.Read(lat).Metadata), inputs, outDir, stdout);
             stdout.WriteLine($"registered on {server.Address} with model {model}; wrote {string.Join(", ", remote.Select(Path.GetFileName))} to {outDir}");
             return 0;
         }
-        var prepared = radiographs.Prepare(apImage, ap, latImage, lat, stdout);
-        (apImage, latImage) = (prepared.ApInAtlas, prepared.LateralInAtlas);
+        var prepared = RadiographArguments.Prepare(apImage, ap, latImage, lat, inputs, stdout);
         var outputGrid = OutputGrid.Resolve(refine.OutputGridChoice);
-        RegistrationResult? result = null;
-        string by = "the unregistered atlas";
-        if (model != "none")
-        {
-            using var registrar = Registrar.Load(model, device);
-            prepared.CheckModel(registrar.Config, registrar.Folder);
-            result = registrar.Register(apImage, latImage);
-            by = registrar.Folder;
-        }
-        RefinementResult? refinement = null;
-        if (refine.Refine)
-        {
-            (result, refinement) = RefinedRegistration.Run(refine.Grid, refine.Options, apImage, latImage, result, RefineArguments.Printer(stdout), device: device);
-            RefineArguments.PrintSummary(stdout, refinement);
-        }
-        var files = RegistrationFiles.Write(outDir, prepared.ToPatient(outputGrid.Apply(result!))).ToList();
-        files.Add(prepared.WriteReport(outDir));
-        if (refinement != null) files.AddRange(RefinedRegistration.WriteReport(outDir, refine.Grid, refine.Options, refinement, latImage.View));
-        stdout.WriteLine($"registered with {by}{(refinement != null ? $", refined on the {refine.Grid} grid" : "")}, output grid {outputGrid.Name}; " +
+        using var registrar = model == "none" ? null : Registrar.Load(model, device);
+        var run = RegistrationPipeline.Run(prepared, registrar, outputGrid, device, refineProgress: RefineArguments.Printer(stdout));
+        if (run.Refinement != null) RefineArguments.PrintSummary(stdout, run.Refinement);
+        var files = RegistrationFiles.Write(outDir, run.Result).ToList();
+        files.Add(PreparedPair.WriteReport(outDir, prepared.ReportJson()));
+        if (run.Refinement != null) files.AddRange(RefinedRegistration.WriteReport(outDir, refine.Grid, refine.Options, run.Refinement, prepared.LateralInAtlas.View));
+        string by = registrar?.Folder ?? "the unregistered atlas";
+        stdout.WriteLine($"registered with {by}{(run.Refinement != null ? $", refined on the {refine.Grid} grid" : "")}, output grid {outputGrid.Name}; " +
                          $"wrote {string.Join(", ", files.Select(Path.GetFileName))} to {outDir}");
         return 0;
     }

@@ -63,6 +63,25 @@ public static class RefinedRegistration
     public static IReadOnlyList<string> WriteReport(string folder, string grid, RefinementOptions options, RefinementResult r, CalibratedView lateralView)
     {
         var files = new List<string>();
+        var (report, correctedView) = ReportJson(grid, options, r, lateralView);
+        if (correctedView != null)
+        {
+            string viewPath = Path.Combine(folder, CorrectedLateralViewFile);
+            var viewBytes = System.Text.Encoding.UTF8.GetBytes(correctedView);
+            AtomicFile.Write(viewPath, s => s.Write(viewBytes));
+            files.Add(viewPath);
+        }
+        string path = Path.Combine(folder, ReportFile);
+        var bytes = System.Text.Encoding.UTF8.GetBytes(report);
+        AtomicFile.Write(path, s => s.Write(bytes));
+        files.Add(path);
+        return files;
+    }
+
+    /// <summary>The texts of refinement.json and of the corrected lateral view (null without pose refinement), as written and as the daemon sends them.</summary>
+    public static (string Report, string? CorrectedLateralView) ReportJson(string grid, RefinementOptions options, RefinementResult r, CalibratedView lateralView)
+    {
+        string? correctedView = null;
         var report = new JObject
         {
             ["format"] = "slicerreg-refinement v1",
@@ -82,15 +101,8 @@ public static class RefinedRegistration
                 ["translation_mm"] = new JArray(p.TranslationMm.ToArray()), ["centre_ras_mm"] = new JArray(p.Centre.ToArray()),
                 ["matrix_ras"] = new JArray(p.Matrix.ToRowMajor()), ["text"] = p.ToString(),
             };
-            string viewPath = Path.Combine(folder, CorrectedLateralViewFile);
-            var viewBytes = System.Text.Encoding.UTF8.GetBytes(p.Apply(lateralView).ToJsonString() + "\n");
-            AtomicFile.Write(viewPath, s => s.Write(viewBytes));
-            files.Add(viewPath);
+            correctedView = p.Apply(lateralView).ToJsonString() + "\n";
         }
-        string path = Path.Combine(folder, ReportFile);
-        var bytes = System.Text.Encoding.UTF8.GetBytes(report.ToString(Newtonsoft.Json.Formatting.Indented) + "\n");
-        AtomicFile.Write(path, s => s.Write(bytes));
-        files.Add(path);
-        return files;
+        return (report.ToString(Newtonsoft.Json.Formatting.Indented) + "\n", correctedView);
     }
 }

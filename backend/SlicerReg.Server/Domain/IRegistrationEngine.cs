@@ -1,6 +1,7 @@
 using SlicerReg.Core.Imaging;
 using SlicerReg.Core.Xray;
 using SlicerReg.Engine.Inference;
+using SlicerReg.Engine.Pipeline;
 
 namespace SlicerReg.Server.Domain;
 
@@ -27,14 +28,28 @@ public interface IRegistrationEngine
     /// by throwing <see cref="OperationCanceledException"/>. Throws <see cref="ArgumentException"/> for inputs it cannot use.
     /// The result is the one `register` writes (<see cref="RegistrationResult"/>); the daemon ships its named volumes.
     /// </summary>
-    Task<RegistrationResult> RegisterAsync(RegistrationRequest request, IProgress<RegistrationProgress> progress, CancellationToken ct);
+    Task<EngineResult> RegisterAsync(RegistrationRequest request, IProgress<RegistrationProgress> progress, CancellationToken ct);
 }
+
+/// <summary>A job's result: the volumes and affine `register` writes, and the pipeline's report (placement, refinement) when the engine ran it.</summary>
+public sealed record EngineResult(RegistrationResult Result, RegistrationReport? Report = null);
 
 /// <summary>A model card: name, honest description, accepted options, produced results.</summary>
 public sealed record EngineCard(string Name, string Summary, string Description, IReadOnlyList<string> Options, IReadOnlyList<string> Results);
 
-/// <summary>Validated inputs of one job: both radiographs with their views (RAS), option values and the results wanted (none: all).</summary>
-public sealed record RegistrationRequest(Radiograph Ap, Radiograph Lateral, IReadOnlyDictionary<string, string> Options, IReadOnlySet<string> Results);
+/// <summary>
+/// Validated inputs of one job: both radiographs with their views (RAS), option values and the results wanted (none: all);
+/// from revision 5 the options of `register` (<see cref="Inputs"/>, masks included) and each radiograph's metadata.
+/// </summary>
+public sealed record RegistrationRequest(Radiograph Ap, Radiograph Lateral, IReadOnlyDictionary<string, string> Options, IReadOnlySet<string> Results)
+{
+    /// <summary>What a client before revision 5 gets: the network alone on line integrals, results on the model's grid.</summary>
+    public RegistrationInputs Inputs { get; init; } = new() { OutputGrid = OutputGrid.Model };
+    public IReadOnlyDictionary<string, string> ApMetadata { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> LateralMetadata { get; init; } = new Dictionary<string, string>();
+    /// <summary>SubmitHeader.client_revision: 0 for a client from before revision 5.</summary>
+    public int ClientRevision { get; init; }
+}
 
 /// <summary>One progress report: the stage name, the fraction of the whole job done (0..1), a sentence.</summary>
 public readonly record struct RegistrationProgress(string Stage, double Fraction, string Message);

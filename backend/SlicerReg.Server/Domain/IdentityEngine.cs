@@ -34,7 +34,7 @@ public sealed class IdentityEngine(Volume? atlas, Volume? atlasLabels, string? a
         atlasLabels is null ? new[] { ResultNames.WarpedAtlas, ResultNames.DisplacementField }
                             : new[] { ResultNames.WarpedAtlas, ResultNames.WarpedLabels, ResultNames.DisplacementField });
 
-    public async Task<RegistrationResult> RegisterAsync(RegistrationRequest request, IProgress<RegistrationProgress> progress, CancellationToken ct)
+    public async Task<EngineResult> RegisterAsync(RegistrationRequest request, IProgress<RegistrationProgress> progress, CancellationToken ct)
     {
         if (atlas is null) throw new InvalidOperationException("no atlas loaded: start the daemon with --atlas FILE");
         int delay = 0;
@@ -54,13 +54,13 @@ public sealed class IdentityEngine(Volume? atlas, Volume? atlasLabels, string? a
         await Stage("compose results", 0.75, "atlas returned unchanged, displacement field zero");
 
         progress.Report(new RegistrationProgress("done", 1.0, "identity: atlas unchanged"));
-        return new RegistrationResult
+        return new EngineResult(new RegistrationResult
         {
             WarpedAtlas = atlas, WarpedLabel = atlasLabels,
             Displacement = _zeroField.Value,
             AffinePatientToAtlas = Mat4.Identity, Ap = request.Ap, Lateral = request.Lateral,
             ApProjectedLabel = null, LateralProjectedLabel = null,
             Message = "identity engine: no registration performed; the atlas is returned unchanged",
-        };
+        });
     }
 }

@@ -117,7 +117,7 @@ public sealed class ModelCatalog : IDisposable
                 $"{config.Input} ({(config.Input == NetworkConfig.Masked ? "radiographs masked to the femur, as in training" : "whole radiographs")}), " +
                 "attenuation images (bone bright). Results: the warped atlas (HU), its warped label map, the displacement field (pull-back, mm), " +
                 $"the affine (atlas → patient), and the warped femur projected through each view (overlay_ap, overlay_lateral). {trained}.";
-            return new NetworkEngine(name, registrar, summary, description, atlasName);
+            return new NetworkEngine(name, registrar, summary, description, atlasName, device);
         }
         catch { registrar.Dispose(); throw; }
     }

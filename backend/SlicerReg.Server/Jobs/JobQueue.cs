@@ -207,11 +207,11 @@ public sealed class JobQueue : BackgroundService
         try
         {
             // The engine runs off the request thread; Task.Run keeps a CPU-bound engine from blocking this worker's loop.
-            var result = await Task.Run(() => engine.RegisterAsync(request, progress, linked.Token), linked.Token);
+            var (result, report) = await Task.Run(() => engine.RegisterAsync(request, progress, linked.Token), linked.Token);
             linked.Token.ThrowIfCancellationRequested();
             var stored = new StoredResults(result.NamedVolumes(request.Results), _options.SpillFolder, job.Id, _options.SpillAboveBytes);
             job.Results = stored;
-            var outcome = new JobOutcome(job.Model, result.Message, (DateTime.UtcNow - started).TotalSeconds, result.AffinePatientToAtlas, stored.Headers.ToList());
+            var outcome = new JobOutcome(job.Model, result.Message, (DateTime.UtcNow - started).TotalSeconds, result.AffinePatientToAtlas, stored.Headers.ToList(), report);
             _log.LogInformation("job {JobId} succeeded in {Seconds:0.00} s: {Results} ({Spilled} spilled to disk)",
                 job.Id, outcome.Seconds, string.Join(", ", stored.Names), stored.SpilledCount);
             job.Publish(new JobUpdate(JobState.Succeeded, Outcome: outcome));

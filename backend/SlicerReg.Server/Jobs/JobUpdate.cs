@@ -30,4 +30,5 @@ public sealed record JobFailure(JobFailureKind Kind, string Message);
 /// What a succeeded job produced: its results are held in <see cref="Job.Results"/> (until fetched or expired); this keeps
 /// what its summary says after they are gone (the results as they travel: name and header, <see cref="StoredResults"/>).
 /// </summary>
-public sealed record JobOutcome(string Model, string Message, double Seconds, Mat4 AffinePatientToAtlas, IReadOnlyList<(string Name, Protocol.V1.VolumeHeader Header)> Results);
+public sealed record JobOutcome(string Model, string Message, double Seconds, Mat4 AffinePatientToAtlas, IReadOnlyList<(string Name, Protocol.V1.VolumeHeader Header)> Results,
+    Engine.Pipeline.RegistrationReport? Report = null);

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using SlicerReg.Engine.Refinement;
 using SlicerReg.Protocol.V1;
 using SlicerReg.Server.Jobs;
 using JobState = SlicerReg.Server.Jobs.JobState;
@@ -49,6 +50,21 @@ static class JobWire
         summary.AffinePatientToAtlas.Add(o.AffinePatientToAtlas.ToRowMajor());
         summary.Affine.Add(o.AffinePatientToAtlas.Inverse().ToRowMajor());
         foreach (var (name, header) in o.Results) summary.Results.Add(new ResultInfo { Name = name, Header = header });
+        if (o.Report is { } report)
+        {
+            summary.PlacementJson = report.PlacementJson;
+            if (report.Refinement is { } r)
+            {
+                var (json, corrected) = RefinedRegistration.ReportJson(report.RefineGrid, report.RefineOptions, r, report.LateralView);
+                summary.Refinement = new RefinementReport
+                {
+                    RefineGrid = report.RefineGrid, NccBefore = r.InitialNcc, NccAfter = r.FinalNcc, PoseSteps = r.PoseSteps, DeformationSteps = r.DeformationSteps,
+                    Seconds = r.Seconds, Json = json, CorrectedLateralViewJson = corrected ?? "",
+                    LateralPoseRotationDeg = r.Poses.Count == 2 ? r.Poses[1].AngleDeg : 0,
+                };
+                if (r.Poses.Count == 2) summary.Refinement.LateralPoseCorrection.Add(r.Poses[1].Matrix.ToRowMajor());
+            }
+        }
         return summary;
     }
 

@@ -3,6 +3,8 @@ using SlicerReg.Client.Protocol;
 using SlicerReg.Core.Geometry;
 using SlicerReg.Core.Imaging;
 using SlicerReg.Core.Xray;
+using SlicerReg.Engine.Inference;
+using SlicerReg.Engine.Pipeline;
 using SlicerReg.Protocol.V1;
 using SlicerReg.Server.Domain;
 using CalibratedView = SlicerReg.Core.Geometry.CalibratedView;
@@ -19,10 +21,13 @@ sealed class SubmitUpload(ModelCatalog catalog)
     SubmitHeader? _header;
     IRegistrationEngine? _engine;
     readonly Dictionary<ViewRole, Radiograph> _images = new();
+    readonly Dictionary<ViewRole, IReadOnlyDictionary<string, string>> _metadata = new();
+    readonly Dictionary<ViewRole, bool[]> _masks = new();
+    RegistrationInputs _inputs = new();
     // The image in transfer:
     ViewRole _role;
     ImageHeader? _imageHeader;
-    CalibratedView? _view;
+    CalibratedView? _view; // null while a femur mask travels
     Core.Imaging.VoxelType _type;
     Array? _pixels;
     TransferReceiver? _receiver;
@@ -50,7 +55,8 @@ sealed class SubmitUpload(ModelCatalog catalog)
             case SubmitRequest.PartOneofCase.Image:
                 if (_header == null) throw Bad("submit: the first message must be the header");
                 if (_receiver != null) throw Bad($"submit: {_role} image header before the previous image's end");
-                AcceptImageHeader(m.Image);
+                if (m.Image.FemurMask) AcceptMaskHeader(m.Image);
+                else AcceptImageHeader(m.Image);
                 break;
             case SubmitRequest.PartOneofCase.Chunk:
                 if (_receiver == null) throw Bad("submit: a chunk outside an image transfer (send an ImageHeader first)");
@@ -60,6 +66,12 @@ sealed class SubmitUpload(ModelCatalog catalog)
             case SubmitRequest.PartOneofCase.End:
                 if (_receiver == null) throw Bad("submit: a transfer end outside an image transfer");
                 _receiver.End(m.End);
+                if (_view is null)
+                {
+                    _masks[_role] = MaskFlags(_pixels!, _type, _imageHeader!);
+                    _receiver = null; _pixels = null; _imageHeader = null;
+                    break;
+                }
                 var image = WireConvert.ToImage(_pixels!, _type, _view!);
                 if (RadiographValidation.PixelProblem(image.Pixels, image.Columns) is { } pixels) throw Bad($"{Name(_role)} image: {pixels}");
                 _images[_role] = new Radiograph(image, _view!);
@@ -82,7 +94,37 @@ sealed class SubmitUpload(ModelCatalog catalog)
             if (!card.Options.Contains(key)) throw Bad($"model '{h.Model}' has no option '{key}' (it accepts: {(card.Options.Count == 0 ? "none" : string.Join(", ", card.Options))})");
         foreach (var name in h.Results)
             if (!card.Results.Contains(name)) throw Bad($"model '{h.Model}' produces no result '{name}' (it produces: {string.Join(", ", card.Results)})");
+        _inputs = RegistrationInputsWire.FromHeader(h);
+        if (engine is IdentityEngine && RegistrationInputsWire.UsesRegisterOptions(h))
+            throw Bad($"model '{h.Model}' is the identity placeholder: it takes no refinement, radiograph kind, I0, head or side (choose a network model)");
         _header = h;
+    }
+
+    void AcceptMaskHeader(ImageHeader h)
+    {
+        string what = $"{Name(h.Role)} femur mask";
+        if (h.Role is not (ViewRole.Ap or ViewRole.Lat)) throw Bad($"submit: femur mask role must be AP or LAT, got {(int)h.Role}");
+        if (_engine is IdentityEngine) throw Bad($"model '{Model}' is the identity placeholder: it takes no femur masks (choose a network model)");
+        if (_masks.ContainsKey(h.Role)) throw Bad($"submit: a second {what}");
+        if (h.View != null) throw Bad($"{what}: carries a view; a mask shares its radiograph's view (leave view unset)");
+        if (h.Shape.Count != 2 || h.Shape[0] < 1 || h.Shape[1] < 1 || h.Shape[0] > WireLimits.MaxImageSide || h.Shape[1] > WireLimits.MaxImageSide)
+            throw Bad($"{what}: shape must be [columns, rows] within 1..{WireLimits.MaxImageSide}, got [{string.Join(", ", h.Shape)}]");
+        var type = WireConvert.FromWire(h.VoxelType, what);
+        long bytes = (long)h.Shape[0] * h.Shape[1] * type.SizeOf();
+        if (bytes > WireLimits.MaxImageBytes) throw Bad($"{what}: declares {bytes} bytes, more than the limit of {WireLimits.MaxImageBytes}");
+        if (h.ByteLength != bytes) throw Bad($"{what}: byte_length {h.ByteLength} does not match columns × rows × voxel size = {bytes}");
+        _role = h.Role; _imageHeader = h; _view = null; _type = type;
+        _pixels = Array.CreateInstance(type.ClrType(), (long)h.Shape[0] * h.Shape[1]);
+        PixelBytes += bytes;
+        _receiver = new TransferReceiver(VoxelArrayMemory.Of(_pixels), what);
+    }
+
+    static bool[] MaskFlags(Array pixels, Core.Imaging.VoxelType type, ImageHeader h)
+    {
+        var v = new Volume(ImageGeometry.Axial(new GridSize(h.Shape[0], h.Shape[1], 1), new Vec3(1, 1, 1)), type, 1, Core.Imaging.VolumeKind.LabelMap, pixels);
+        var mask = new bool[v.ElementCount];
+        for (long n = 0; n < mask.LongLength; n++) mask[n] = v.GetElement(n) != 0;
+        return mask;
     }
 
     static string Name(ViewRole r) => r == ViewRole.Ap ? "AP" : r == ViewRole.Lat ? "LAT" : "unnamed";
@@ -96,6 +138,7 @@ sealed class SubmitUpload(ModelCatalog catalog)
         // the transfer's end, the pair at the stream's end.
         if (RadiographValidation.ViewProblem(view) is { } geometry) throw Bad($"{Name(h.Role)} image: {geometry}");
         _role = h.Role; _imageHeader = h; _view = view; _type = type;
+        _metadata[h.Role] = new Dictionary<string, string>(h.Metadata);
         _pixels = WireConvert.AllocatePixels(type, view); // <= WireLimits.MaxImageBytes, checked above
         PixelBytes += h.ByteLength;
         _receiver = new TransferReceiver(VoxelArrayMemory.Of(_pixels), $"{Name(h.Role)} image");
@@ -110,6 +153,25 @@ sealed class SubmitUpload(ModelCatalog catalog)
             if (!_images.ContainsKey(role)) throw Bad($"submit: the {Name(role)} image is missing");
         var ap = _images[ViewRole.Ap]; var lat = _images[ViewRole.Lat];
         if (RadiographValidation.PairProblem(ap.View, lat.View) is { } problem) throw Bad($"AP image and LAT image: {problem}");
-        return new RegistrationRequest(ap, lat, new Dictionary<string, string>(_header.Options), new HashSet<string>(_header.Results, StringComparer.Ordinal));
+        foreach (var (role, mask) in _masks)
+        {
+            var view = _images[role].View;
+            if (mask.Length != (long)view.Columns * view.Rows)
+                throw Bad($"{Name(role)} femur mask: it has {mask.Length} pixels but its radiograph is {view.Columns} × {view.Rows}: draw it on the radiograph's own grid");
+            if (!mask.Any(f => f)) throw Bad($"{Name(role)} femur mask: it is empty (no non-zero pixel)");
+        }
+        if (_masks.Count == 1) throw Bad($"submit: only the {Name(_masks.Keys.First())} femur mask was sent: send both, or neither");
+        var inputs = _inputs with { ApMask = _masks.GetValueOrDefault(ViewRole.Ap), LateralMask = _masks.GetValueOrDefault(ViewRole.Lat) };
+        var request = new RegistrationRequest(ap, lat, new Dictionary<string, string>(_header.Options), new HashSet<string>(_header.Results, StringComparer.Ordinal))
+        {
+            Inputs = inputs, ApMetadata = _metadata[ViewRole.Ap], LateralMetadata = _metadata[ViewRole.Lat], ClientRevision = _header.ClientRevision,
+        };
+        // A client before revision 5 cannot send femur masks: when its model needs them, say so before the job is queued.
+        if (_engine is NetworkEngine network && request.ClientRevision < ProtocolRevision.MaskedRequests && network.MaskProblem(request) is { } masks)
+            throw new ProtocolException(StatusCode.FailedPrecondition,
+                $"this client speaks protocol revision {(request.ClientRevision == 0 ? "4 or older (it sends no client_revision)" : request.ClientRevision)} and cannot send femur masks; " +
+                $"this daemon speaks revision {ProtocolRevision.Current}. {masks} Update the client to revision {ProtocolRevision.MaskedRequests} or newer " +
+                "(`slicerreg register --server … --ap-mask M --lat-mask M`, or the Slicer module's femur mask selectors), or send radiographs already masked to the femur.");
+        return request;
     }
 }

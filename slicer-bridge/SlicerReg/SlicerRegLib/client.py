@@ -7,13 +7,15 @@
 
 Every failure is a SlicerRegError whose message says what to do.
 """
+import json
 import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import validation
-from .protocol import PROTOCOL_PACKAGE, PROTOCOL_REVISION_REQUIRED, stubs
+from .protocol import PROTOCOL_PACKAGE, PROTOCOL_REVISION, PROTOCOL_REVISION_REQUIRED, stubs
+from .register_options import REGISTER_OPTIONS_REVISION, RegisterOptions, mask_bytes, mask_header
 from .volumes import LPS_FLIP, assemble, chunks, image_header, image_pixels, volume_from_message
 
 START_HINT = ("start the daemon with `slicerreg serve` (TCP 127.0.0.1:50051, the shipped models of atlas/models) or "
@@ -76,6 +78,8 @@ class RegistrationResult:
     message: str
     seconds: float
     events: list = field(default_factory=list)
+    placement: dict = None          # placement.json as the daemon sent it (how each radiograph was prepared, head, side)
+    refinement: object = None       # the RefinementReport message when the job refined, else None
 
 
 def grpc_target(address):
@@ -240,9 +244,11 @@ class RegistrationClient:
             raise SlicerRegError(no_trained_model_message(self.address, cards), "FAILED_PRECONDITION")
         return name
 
-    def submit(self, ap, ap_view, lat, lat_view, model=None, options=None, results=(), client="SlicerRegLib"):
+    def submit(self, ap, ap_view, lat, lat_view, model=None, options=None, results=(), client="SlicerRegLib", register_options=None):
         """Uploads the pair (pixels [row, column] or [1, row, column], views in RAS); returns (job id, queue position).
-        model: a name from models(); None for the daemon's best trained model (default_model)."""
+        model: a name from models(); None for the daemon's best trained model (default_model). register_options: a
+        RegisterOptions (refinement, output grid, radiograph kind, I0, femur masks, head, side); None: the network alone on
+        the model's grid, as before protocol revision 5."""
         r = self.pb["registration_pb2"]
         d = self.pb["data_pb2"]
         ap = image_pixels(ap, ap_view, "AP image")
@@ -251,18 +257,39 @@ class RegistrationClient:
             validation.check(ap, ap_view, "AP image", lat, lat_view, "LAT image")
         except validation.InvalidRadiograph as e:
             raise SlicerRegError(str(e), "INVALID_ARGUMENT") from None
+        opts = register_options or RegisterOptions(output_grid="model")
+        try:
+            opts.check()
+            masks = {role: None if opts.mask(role) is None else mask_bytes(opts.mask(role), pixels, f"{role} femur mask")
+                     for role, pixels in (("AP", ap), ("LAT", lat))}
+        except ValueError as e:
+            raise SlicerRegError(str(e), "INVALID_ARGUMENT") from None
+        if opts.needs_revision_5():
+            if getattr(self, "protocol_version", None) is None:
+                self.check_daemon()
+            if self.protocol_version < REGISTER_OPTIONS_REVISION:
+                raise SlicerRegError(f"the daemon at {self.address} is release {self.daemon_version} (protocol revision {self.protocol_version}), "
+                                     f"but refinement, output grids, radiograph kinds, femur masks, head points and side need protocol revision "
+                                     f"{REGISTER_OPTIONS_REVISION} or newer: update SlicerReg and restart the daemon", "FAILED_PRECONDITION")
         model = model or self.default_model()
+
+        def transfer(header, payload):
+            yield r.SubmitRequest(image=header)
+            pieces, digest = chunks(payload)
+            for off, data in pieces:
+                yield r.SubmitRequest(chunk=d.Chunk(offset=off, data=data))
+            yield r.SubmitRequest(end=d.TransferEnd(sha256=digest))
 
         def messages():
             yield r.SubmitRequest(header=r.SubmitHeader(model=model, options={str(k): str(v) for k, v in (options or {}).items()},
-                                                        results=list(results), client=client))
+                                                        results=list(results), client=client, client_revision=PROTOCOL_REVISION,
+                                                        **opts.header_fields()))
             for role, pixels, view in (("AP", ap, ap_view), ("LAT", lat, lat_view)):
                 header, payload = image_header(pixels, view, role)
-                yield r.SubmitRequest(image=header)
-                pieces, digest = chunks(payload)
-                for off, data in pieces:
-                    yield r.SubmitRequest(chunk=d.Chunk(offset=off, data=data))
-                yield r.SubmitRequest(end=d.TransferEnd(sha256=digest))
+                header.metadata.update(opts.metadata(role))
+                yield from transfer(header, payload)
+                if masks[role] is not None:
+                    yield from transfer(mask_header(masks[role], pixels, role), masks[role])
 
         reply = self._call("submit", self.registration.Submit, messages(), timeout=max(self.timeout, 120))
         return reply.job_id, reply.queue_position
@@ -315,10 +342,11 @@ class RegistrationClient:
         return volume_from_message(header, payload)
 
     def register(self, ap, ap_view, lat, lat_view, model=None, options=None, results=(), on_progress=None,
-                 cancel_event=None, on_submitted=None, client="SlicerRegLib"):
-        """Submit → watch → fetch every result. on_progress(Progress) is called from this thread for each progress event;
-        setting cancel_event (a threading.Event) cancels the job on the daemon and raises JobCancelled."""
-        job_id, _ = self.submit(ap, ap_view, lat, lat_view, model, options, results, client)
+                 cancel_event=None, on_submitted=None, client="SlicerRegLib", register_options=None):
+        """Submit → watch → fetch every result. on_progress(Progress) is called from this thread for each progress event
+        (refinement: one per step); setting cancel_event (a threading.Event) cancels the job on the daemon and raises
+        JobCancelled. register_options: see submit."""
+        job_id, _ = self.submit(ap, ap_view, lat, lat_view, model, options, results, client, register_options)
         if on_submitted:
             on_submitted(job_id)
         done = threading.Event()
@@ -353,5 +381,7 @@ class RegistrationClient:
         affine = np.array(summary.affine, dtype=float).reshape(4, 4) if len(summary.affine) == 16 else np.eye(4)
         if summary.affine_coordinate_system == self.pb["data_pb2"].COORDINATE_SYSTEM_LPS:
             affine = LPS_FLIP @ affine @ LPS_FLIP
-        return RegistrationResult(job_id, summary.model, volumes, affine, summary.message, summary.seconds, events)
+        placement = json.loads(summary.placement_json) if summary.placement_json else None
+        refinement = summary.refinement if summary.HasField("refinement") else None
+        return RegistrationResult(job_id, summary.model, volumes, affine, summary.message, summary.seconds, events, placement, refinement)
 

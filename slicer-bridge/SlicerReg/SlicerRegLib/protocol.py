@@ -21,6 +21,9 @@ PROTOCOL_PACKAGE = "slicerreg.v1"
 # The oldest daemon protocol revision this bridge works with (ListModelsReply.protocol_version; 0 = a daemon from before
 # the field). Revisions within slicerreg.v1 only add; the C# client's ProtocolRevision.Required is the same number.
 PROTOCOL_REVISION_REQUIRED = 2
+# The revision this bridge speaks (SubmitHeader.client_revision; the C# ProtocolRevision.Current): a daemon refuses a
+# request from an older client when it needs what that client cannot send (femur masks).
+PROTOCOL_REVISION = 5
 _lock = threading.Lock()
 _modules = None
 

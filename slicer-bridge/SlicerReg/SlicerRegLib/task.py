@@ -11,9 +11,10 @@ class RegistrationTask:
     .error (message) once failed. cancel() asks the daemon to stop the job."""
 
     def __init__(self, address, token, ap, ap_view, lat, lat_view, model=None, options=None, results=(),
-                 client="SlicerRegLib task", ca_file=None):
+                 client="SlicerRegLib task", ca_file=None, register_options=None):
         self._args = (ap, ap_view, lat, lat_view, model, options, results)
         self._address, self._token, self._client_name, self._ca_file = address, token, client, ca_file
+        self._register_options = register_options
         self._cancel = threading.Event()
         self._lock = threading.Lock()
         self.state, self.fraction, self.stage, self.message = "starting", 0.0, "connect", ""
@@ -51,7 +52,7 @@ class RegistrationTask:
                     raise JobCancelled("cancelled before the upload", "CANCELLED")
                 result = client.register(*self._args, on_progress=self._progress, cancel_event=self._cancel,
                                          on_submitted=lambda job: self._set(job_id=job, state="submitted", stage="queued"),
-                                         client=self._client_name)
+                                         client=self._client_name, register_options=self._register_options)
                 self._set(state="succeeded", fraction=1.0, stage="done", result=result, message=result.message)
         except JobCancelled as e:
             self._set(state="cancelled", error=str(e), message=str(e))
