@@ -65,7 +65,7 @@ public sealed class DemoCommand : ICommand
         var result = masked ? registrar.Register(ap.MaskedDrr, lateral.MaskedDrr, withAffineOnly: true) : registrar.Register(ap.Drr, lateral.Drr, withAffineOnly: true);
         double registered = clock.Elapsed.TotalSeconds;
         var reference = DatasetEvaluator.Reference.Of(registrar);
-        var scores = DatasetEvaluator.Score($"seed {seed}", reference, patient.Images.Ct, patient.Images.Label, result, DatasetEvaluator.Methods).ToList();
+        var scores = DatasetEvaluator.Score($"seed {seed}", reference, patient.Images.Ct, patient.Images.Label, result, DatasetEvaluator.DefaultMethods).ToList();
         var outputGrid = OutputGrid.Resolve(refine.OutputGridChoice);
         RefinementResult? refinement = null;
         var written = result;
