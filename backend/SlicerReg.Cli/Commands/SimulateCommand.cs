@@ -16,7 +16,7 @@ public sealed class SimulateCommand : ICommand
 {
     public string Name => "simulate";
     public string Summary => "simulate a DRR dataset of random phantom subjects (or imported CTs): CT, label, DRRs, masks, split manifest";
-    public string Usage => "slicerreg simulate --out DIR --count N --seed S --views orthogonal|generalised [--preset paper|standard|tiny]\n" +
+    public string Usage => "slicerreg simulate --out DIR --count N --seed S --views orthogonal|generalised|mixed [--preset paper|standard|tiny]\n" +
                            "             [--split 0.8,0.1,0.1] [--from-ct DIR [--side auto|left|right]] [--deformation MM] [--pose-range DEG]\n" +
                            "             [--left-fraction F] [--no-intensity-variation] [--quiet] [--realistic [--dose PHOTONS_PER_PIXEL]]\n" +
                            "             [--calibration-error DEG[,MM]] [--truth-grid model|paper]   (docs/refinement.md)";
@@ -28,7 +28,7 @@ public sealed class SimulateCommand : ICommand
         string? fromCt = args.Option("from-ct");
         string? countText = args.Option("count");
         int seed = Int(args.Option("seed") ?? throw new UsageException("--seed S is required"), "seed", 0);
-        string viewsText = args.Option("views") ?? throw new UsageException("--views orthogonal|generalised is required");
+        string viewsText = args.Option("views") ?? throw new UsageException("--views orthogonal|generalised|mixed is required");
         string preset = args.Option("preset") ?? "paper";
         string split = args.Option("split") ?? "0.8,0.1,0.1";
         string? sideText = args.Option("side");

@@ -190,7 +190,7 @@ public static class DatasetSimulator
             ["seed"] = o.Seed,
             ["count"] = count,
             ["source"] = o.FromCtFolder is null ? "phantom" : "ct",
-            ["views"] = o.Views == ViewMode.Orthogonal ? "orthogonal" : "generalised",
+            ["views"] = DatasetViews.Name(o.Views),
             ["split"] = new JArray(o.SplitFractions),
             ["grid"] = new JObject
             {

@@ -10,6 +10,8 @@ public enum ViewMode
     Orthogonal,
     /// <summary>Primary angles drawn uniformly within ±30° around AP and around lateral, secondary (cranio-caudal) 0°.</summary>
     Generalised,
+    /// <summary>Each subject orthogonal or generalised with probability ½ (a training set that covers both uses).</summary>
+    Mixed,
 }
 
 /// <summary>One view of a subject: its name ("ap" or "lateral"), the C-arm angles and the calibrated view.</summary>
@@ -46,6 +48,14 @@ public static class DatasetViews
             new DatasetView("ap", CArm(SeedMixer.Uniform(rng, -GeneralisedRangeDeg, GeneralisedRangeDeg))),
             new DatasetView("lateral", CArm(90 + SeedMixer.Uniform(rng, -GeneralisedRangeDeg, GeneralisedRangeDeg))),
         },
+        ViewMode.Mixed => Draw(rng.NextDouble() < 0.5 ? ViewMode.Orthogonal : ViewMode.Generalised, rng),
+        _ => throw new ArgumentOutOfRangeException(nameof(mode)),
+    };
+
+    /// <summary>The name the CLI and the dataset manifest use for <paramref name="mode"/>.</summary>
+    public static string Name(ViewMode mode) => mode switch
+    {
+        ViewMode.Orthogonal => "orthogonal", ViewMode.Generalised => "generalised", ViewMode.Mixed => "mixed",
         _ => throw new ArgumentOutOfRangeException(nameof(mode)),
     };
 
@@ -53,7 +63,8 @@ public static class DatasetViews
     {
         "orthogonal" => ViewMode.Orthogonal,
         "generalised" or "generalized" => ViewMode.Generalised,
-        _ => throw new ArgumentException($"unknown view mode '{text}' (expected orthogonal or generalised)"),
+        "mixed" => ViewMode.Mixed,
+        _ => throw new ArgumentException($"unknown view mode '{text}' (expected orthogonal, generalised or mixed)"),
     };
 
     /// <summary>True when all eight corners of the grid's box (outer voxel faces) project inside the detector.</summary>
