@@ -130,6 +130,7 @@ public sealed class BenchCommand : ICommand
                 ["slicerreg"] = SlicerReg.Client.Protocol.ProtocolRevision.ReleaseVersion,
                 ["cpu"] = SlicerReg.Engine.Kernels.ProcessorInfo.Describe(),
                 ["convolutionPath"] = ConvolutionDescription(),
+                ["nativeHeap"] = SlicerReg.Engine.Kernels.NativeHeap.Describe(),
                 ["loadAverage"] = LoadAverage(),
             },
             ["runs"] = runs,
@@ -140,6 +141,7 @@ public sealed class BenchCommand : ICommand
             var m = (JObject)report["machine"]!;
             stdout.WriteLine($"machine: {m["cpu"]}, {m["processors"]} processors, {m["memoryGiB"]} GiB ({m["availableMemoryGiB"]} available); {m["os"]}; {m["runtime"]}; {m["torch"]}; slicerreg {m["slicerreg"]}");
             stdout.WriteLine($"convolution path: {m["convolutionPath"]}");
+            stdout.WriteLine($"native heap: {m["nativeHeap"]}");
             stdout.WriteLine($"load average before: {LoadAverage()} ({Environment.ProcessorCount} processors)");
             stdout.WriteLine($"{"section",-8} {"measurement",-44} {"wall ms",9} {"cpu ms",9} {"runs",5}  note (medians)");
             foreach (var section in sections)

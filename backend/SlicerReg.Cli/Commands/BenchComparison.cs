@@ -63,7 +63,7 @@ public sealed class BenchComparison
     static string Machine(JObject report)
     {
         var m = report["machine"];
-        return $"{m?["cpu"]}; load average {m?["loadAverage"]}; convolution path {(string?)m?["convolutionPath"] ?? "not recorded"}";
+        return $"{m?["cpu"]}; load average {m?["loadAverage"]}; convolution path {(string?)m?["convolutionPath"] ?? "not recorded"}; native heap {(string?)m?["nativeHeap"] ?? "not recorded"}";
     }
 
     static string F(double? v) => v is { } x && double.IsFinite(x) ? x.ToString("F1", CultureInfo.InvariantCulture) : "-";

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SlicerReg.Client.Protocol;
+using SlicerReg.Core;
 using SlicerReg.Server.Domain;
 
 namespace SlicerReg.Server.Jobs;
@@ -232,8 +233,13 @@ public sealed class JobQueue : BackgroundService
             _log.LogError(e, "job {JobId} crashed", job.Id);
             FinishFailed(job, JobFailureKind.Crashed, $"internal error: {e.GetType().Name}: {e.Message}");
         }
-        // The job dropped its radiographs when it finished; what the engine allocated and did not keep is garbage too.
-        finally { _reclaimer.Released(Bytes(request) + (job.Results?.SpilledBytes ?? 0)); }
+        // The job dropped its radiographs when it finished; what the engine allocated and did not keep is garbage too. The
+        // engine's tensors were freed into glibc's heap, which keeps large buffers since Engine/Kernels/NativeHeap: trim it.
+        finally
+        {
+            _reclaimer.Released(Bytes(request) + (job.Results?.SpilledBytes ?? 0));
+            ProcessMemory.TrimNativeHeap();
+        }
     }
 
     static long Bytes(RegistrationRequest? r) => r is null ? 0 : sizeof(float) * (r.Ap.Image.Pixels.LongLength + r.Lateral.Image.Pixels.LongLength);
