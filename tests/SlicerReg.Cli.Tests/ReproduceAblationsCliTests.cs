@@ -141,6 +141,20 @@ public class ReproduceAblationsCliTests
                 Assert.That(again[n][column], Is.EqualTo(table[n][column]), $"{Variants[n]} {column}: the same files give the same table");
     }
 
+    [Test]
+    public void AnotherBudgetInTheSameFolderIsRefusedNotMixedIn()
+    {
+        var command = Command.ToList();
+        command[command.IndexOf("--lr") + 1] = "0.02";
+        var (code, _, err) = SlicerRegProcess.Run(command.ToArray());
+        Assert.That(code, Is.EqualTo(1), err);
+        Assert.That(err, Does.Contain("learning rate 0.01").And.Contain("another --out"));
+        command = Command.ToList();
+        command[command.IndexOf("--epochs") + 1] = "0";
+        (code, _, err) = SlicerRegProcess.Run(command.ToArray());
+        Assert.That((code, err.Contains("--epochs '0'")), Is.EqualTo((2, true)), err);
+    }
+
     [TestCase("--preset", "huge", "huge")]
     [TestCase("--train-count", "0", "--train-count '0': expected an integer ≥ 1")]
     [TestCase("--test-count", "x", "--test-count 'x'")]

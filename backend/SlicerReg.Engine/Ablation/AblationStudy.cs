@@ -116,6 +116,9 @@ public static class AblationStudy
             if (!variant.Matches(saved) || saved.EffectiveNccWindow != config.EffectiveNccWindow || saved.Preset != config.Preset)
                 throw new IOException($"{model} holds another network than '{variant.Name}' with NCC window {o.NccWindow} at the {o.Preset} preset; give another --out");
             var state = TrainingState.Read(statePath);
+            // Checked here, not only by the trainer's resume: a finished network is reused without the trainer.
+            if (state.LearningRate != o.LearningRate || state.Seed != o.Seed)
+                throw new IOException(FormattableString.Invariant($"{model} was trained with learning rate {state.LearningRate} and seed {state.Seed}, not {o.LearningRate} and {o.Seed}; equal budgets need the same settings (or another --out)"));
             if (state.EpochsDone > o.Epochs)
                 throw new IOException($"{model} was trained {state.EpochsDone} epochs, more than --epochs {o.Epochs}; equal budgets need the same --epochs (or another --out)");
             if (state.EpochsDone == o.Epochs && state.StepInEpoch == 0)
