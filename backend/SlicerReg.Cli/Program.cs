@@ -3,7 +3,7 @@ using SlicerReg.Cli.Commands;
 using SlicerReg.Core.IO;
 
 // `slicerreg VERB ...`: exit 0 on success, 1 on a failure of the work (message on stderr), 2 on a wrong command line.
-var commands = new ICommand[] { new InfoCommand(), new ConvertCommand(), new VersionCommand(), new DrrCommand(), new BenchCommand(), new PhantomCommand(), new SimulateCommand(), new TrainCommand(), new RegisterCommand(), new EvaluateCommand(), new DemoCommand(), new ServeCommand(), new SubmitCommand() };
+var commands = new ICommand[] { new InfoCommand(), new ConvertCommand(), new VersionCommand(), new DrrCommand(), new BenchCommand(), new PhantomCommand(), new SimulateCommand(), new TrainCommand(), new ReproduceCommand(), new RegisterCommand(), new EvaluateCommand(), new DemoCommand(), new ServeCommand(), new SubmitCommand() };
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
