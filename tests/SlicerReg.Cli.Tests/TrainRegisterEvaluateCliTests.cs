@@ -89,6 +89,7 @@ public class TrainRegisterEvaluateCliTests
     [TestCase(new[] { "train", "--data", "/tmp", "--preset", "tiny", "--out", "/tmp/x", "--input", "raw" }, 2, "--input 'raw'")]
     [TestCase(new[] { "train", "--data", "/tmp", "--preset", "tiny", "--out", "/tmp/x", "--lr", "-1" }, 2, "--lr '-1'")]
     [TestCase(new[] { "train", "--data", "/tmp", "--preset", "tiny", "--out", "/tmp/x", "--epochs", "0" }, 2, "--epochs '0'")]
+    [TestCase(new[] { "train", "--data", "/tmp", "--preset", "tiny", "--out", "/tmp/x", "--radiographs", "clean" }, 2, "--radiographs 'clean': expected drr, realistic, mixed")]
     [TestCase(new[] { "register", "--ap", "a.nrrd", "--lat", "b.nrrd", "--model", "/nonexistent/model", "--out", "/tmp/slicerreg-never" }, 1, "a.nrrd")]
     [TestCase(new[] { "register", "--ap", "a.nrrd", "--lat", "b.nrrd", "--ap-view", "v.json", "--model", "m", "--out", "o" }, 2, "--lat-view")]
     [TestCase(new[] { "evaluate", "--data", "/tmp", "--model", "m", "--out", "o", "--methods", "identity,magic" }, 2, "unknown method 'magic'")]
