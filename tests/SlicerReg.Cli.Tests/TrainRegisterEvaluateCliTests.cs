@@ -94,6 +94,7 @@ public class TrainRegisterEvaluateCliTests
     [TestCase(new[] { "register", "--ap", "a.nrrd", "--lat", "b.nrrd", "--ap-view", "v.json", "--model", "m", "--out", "o" }, 2, "--lat-view")]
     [TestCase(new[] { "evaluate", "--data", "/tmp", "--model", "m", "--out", "o", "--methods", "identity,magic" }, 2, "unknown method 'magic'")]
     [TestCase(new[] { "evaluate", "--data", "/tmp", "--model", "m", "--out", "o", "--split", "holdout" }, 2, "--split 'holdout'")]
+    [TestCase(new[] { "evaluate", "--data", "/tmp", "--model", "m", "--out", "o", "--radiographs", "mixed" }, 2, "--radiographs 'mixed': evaluate takes drr or realistic")]
     public void BadCommandLinesAreRefusedWithTheReason(string[] args, int exitCode, string message)
     {
         var (code, _, err) = SlicerRegProcess.Run(args);

@@ -2,6 +2,7 @@ using SlicerReg.Core.Anatomy;
 using SlicerReg.Core.Geometry;
 using SlicerReg.Core.IO;
 using SlicerReg.Core.Population;
+using SlicerReg.Engine.Evaluation;
 using SlicerReg.Engine.Inference;
 using SlicerReg.Engine.Network;
 using SlicerReg.Engine.Training;
@@ -146,5 +147,28 @@ public class TrainingRadiographsTests
         Assert.That(e!.Message, Does.Contain(Path.GetFullPath(data)).And.Contain("simulate --realistic").And.Contain($"--radiographs {radiographs}"));
         Assert.That(Directory.Exists(model), Is.False, "nothing written for a refused run");
         Assert.That(DatasetRadiographs.Files(DatasetManifest.Read(Data).Subjects[0], "ap"), Is.Not.Null, "the realistic dataset has them");
+    }
+
+    [Test]
+    public void EvaluateRegistersTheRealisticRadiographsWhenAsked()
+    {
+        var manifest = DatasetManifest.Read(Data);
+        using var registrar = Registrar.Load(ShippedModel.Find());
+        DatasetEvaluation Evaluate(string radiographs) => DatasetEvaluator.Run(manifest, registrar,
+            new EvaluationOptions { Split = "train", Methods = new[] { DatasetEvaluator.Identity, DatasetEvaluator.Full }, Radiographs = radiographs });
+        var (clean, realistic) = (Evaluate(DatasetRadiographs.Drr), Evaluate(DatasetRadiographs.Realistic));
+        double Dice(DatasetEvaluation e, string id, string method) => e.Cases.Single(c => c.CaseId == id && c.Method == method).Metrics.Dice;
+        foreach (var id in manifest.Split("train").Select(s => s.Id))
+        {
+            TestContext.Out.WriteLine($"{id}: full-network Dice {Dice(clean, id, DatasetEvaluator.Full):F4} (clean DRRs), {Dice(realistic, id, DatasetEvaluator.Full):F4} (realistic)");
+            Assert.That(Dice(realistic, id, DatasetEvaluator.Identity), Is.EqualTo(Dice(clean, id, DatasetEvaluator.Identity)), "the unregistered atlas needs no radiograph");
+            Assert.That(Dice(realistic, id, DatasetEvaluator.Full), Is.Not.EqualTo(Dice(clean, id, DatasetEvaluator.Full)), "other inputs, another result");
+            Assert.That(Dice(realistic, id, DatasetEvaluator.Full), Is.GreaterThan(Dice(realistic, id, DatasetEvaluator.Identity)), "the realistic inputs still register the femur");
+        }
+        var mixed = Assert.Throws<ArgumentException>(() => Evaluate(DatasetRadiographs.Mixed));
+        Assert.That(mixed!.Message, Does.Contain("training choice"));
+        var none = Assert.Throws<ImageFormatException>(() => DatasetEvaluator.Run(DatasetManifest.Read(TrainingTestData.Dataset(4, 11, new[] { 0.5, 0.25, 0.25 })), registrar,
+            new EvaluationOptions { Split = "train", Radiographs = DatasetRadiographs.Realistic }));
+        Assert.That(none!.Message, Does.Contain("simulate --realistic"));
     }
 }

@@ -8,7 +8,7 @@ namespace SlicerReg.Core.Population;
 public sealed record RealisticViewFiles(string Intensity, string IntensityInverted, string UserMask);
 
 /// <summary>
-/// Which radiographs of a dataset the network is given (`train --radiographs`, docs/training.md): <see cref="Drr"/> the
+/// Which radiographs of a dataset the network is given (`train --radiographs`, `evaluate --radiographs`, docs/training.md): <see cref="Drr"/> the
 /// clean DRRs (`VIEW_masked_drr.nrrd` or `VIEW_drr.nrrd`), <see cref="Realistic"/> the intensity radiographs of
 /// `simulate --realistic` with the user-drawn masks (<see cref="RealisticRadiographs"/>), prepared as `register` prepares a
 /// user's, or <see cref="Mixed"/>: per subject one or the other by a coin drawn from the run's seed and the subject id, the
@@ -51,7 +51,7 @@ public static class DatasetRadiographs
                 if (Files(s, v.View.Name) is null)
                     throw new ImageFormatException(manifest.PathOf(DatasetManifest.FileName),
                         $"--radiographs {choice} needs the realistic radiographs of `slicerreg simulate --realistic`, but dataset {manifest.Folder} has none " +
-                        $"(subject {s.Id}, view {v.View.Name}: no \"source.realistic\" files); simulate it again with --realistic, or train with --radiographs {Drr}");
+                        $"(subject {s.Id}, view {v.View.Name}: no \"source.realistic\" files); simulate it again with --realistic, or use --radiographs {Drr}");
     }
 
     /// <summary>FNV-1a of the UTF-8 id: a stream number that, unlike string.GetHashCode, is the same in every process.</summary>

@@ -34,7 +34,7 @@ public sealed class SubjectTensors : IDisposable
 
 /// <summary>
 /// Reads subjects of a dataset (docs/population.md) into <see cref="SubjectTensors"/>, with the radiographs
-/// <see cref="DatasetRadiographs"/> chooses for each (clean DRRs, or the realistic ones prepared by <see cref="PreparedPair"/>
+/// <see cref="DatasetRadiographs"/> chooses for each (clean DRRs, or the realistic ones prepared by <see cref="RealisticPair"/>
 /// exactly as `register` prepares a user's), keeping up to
 /// <see cref="CacheBytes"/> of them in memory (tiny and standard datasets fit; paper-size subjects are re-read each step).
 /// View pairs compare by value, so subjects of one calibration (an orthogonal dataset) never rebuild the network's
@@ -80,7 +80,7 @@ public sealed class DatasetSubjects : IDisposable
         if (!NetworkInputs.SameGrid(ct.Geometry, _grid))
             throw new ImageFormatException(ctPath, $"subject grid {ct.Geometry} differs from the atlas grid {_grid} (dataset and atlas must share the preset's grid)");
         var (apFiles, latFiles) = (FindView(subject, "ap", 0), FindView(subject, "lateral", 1));
-        var (ap, lat) = UsesRealistic(subject) ? ReadRealistic(subject, apFiles, latFiles) : (ReadDrr(apFiles), ReadDrr(latFiles));
+        var (ap, lat) = UsesRealistic(subject) ? RealisticPair.Prepare(_manifest, subject, apFiles, latFiles, _input == NetworkConfig.Masked) : (ReadDrr(apFiles), ReadDrr(latFiles));
         var (apNet, latNet) = (NetworkInputs.ToNetworkDetector(ap.Radiograph, _preset, ap.Origin), NetworkInputs.ToNetworkDetector(lat.Radiograph, _preset, lat.Origin));
         return new SubjectTensors
         {
@@ -103,30 +103,6 @@ public sealed class DatasetSubjects : IDisposable
     {
         string path = _manifest.PathOf(_input == NetworkConfig.Masked ? v.MaskedDrr : v.Drr);
         return (Radiograph.Read(path), path);
-    }
-
-    /// <summary>
-    /// The subject's intensity radiographs through `register`'s preparation (<see cref="PreparedPair.Prepare"/>: kind from the
-    /// files' metadata, I₀ estimated from the open field, collimation, log conversion) with the user-drawn masks for a masked
-    /// model, read as `register --ap-mask/--lat-mask` reads them. No head clicks: the dataset's DRRs are in the atlas frame
-    /// already, so the placement is the identity and the prepared radiographs are taken as they are.
-    /// </summary>
-    ((Radiograph Radiograph, string Origin) Ap, (Radiograph Radiograph, string Origin) Lateral) ReadRealistic(SubjectEntry subject, ViewFiles ap, ViewFiles lateral)
-    {
-        RealisticViewFiles Files(ViewFiles v) => DatasetRadiographs.Files(subject, v.View.Name)
-            ?? throw new ImageFormatException(_manifest.PathOf(DatasetManifest.FileName), $"subject {subject.Id}, view {v.View.Name}: no realistic radiograph (simulate --realistic)");
-        var (apFiles, latFiles) = (Files(ap), Files(lateral));
-        string apPath = _manifest.PathOf(apFiles.Intensity), latPath = _manifest.PathOf(latFiles.Intensity);
-        var (apVolume, latVolume) = (VolumeFile.Read(apPath), VolumeFile.Read(latPath));
-        var (apImage, latImage) = (Radiograph.FromVolume(apVolume, apPath), Radiograph.FromVolume(latVolume, latPath));
-        bool masked = _input == NetworkConfig.Masked;
-        var inputs = new RegistrationInputs
-        {
-            ApMask = masked ? FemurMaskImage.Read(_manifest.PathOf(apFiles.UserMask), apImage.View.Columns, apImage.View.Rows) : null,
-            LateralMask = masked ? FemurMaskImage.Read(_manifest.PathOf(latFiles.UserMask), latImage.View.Columns, latImage.View.Rows) : null,
-        };
-        var prepared = PreparedPair.Prepare(apImage, apVolume.Metadata, apPath, latImage, latVolume.Metadata, latPath, inputs, _ => { });
-        return ((prepared.Ap.Radiograph, apPath), (prepared.Lateral.Radiograph, latPath));
     }
 
     public void Dispose()
