@@ -150,6 +150,19 @@ public class TrainingRadiographsTests
     }
 
     [Test]
+    public void AMissingRealisticFileIsNamedBeforeTheRunStarts()
+    {
+        string data = TrainingTestData.Dataset(2, 22, new[] { 0.5, 0.5, 0.0 }, realistic: true); // this test's own: it loses a file
+        var validation = DatasetManifest.Read(data).Split("validation").Single();
+        string missing = Path.Combine(data, DatasetRadiographs.Files(validation, "lateral")!.UserMask);
+        File.Delete(missing);
+        string model = TrainingTestData.NewFolder("missing");
+        var e = Assert.Throws<ImageFormatException>(() => Trainer.Run(Options(model, 1, DatasetRadiographs.Mixed) with { DataFolder = data }));
+        Assert.That(e!.Message, Does.Contain(missing).And.Contain("not found"));
+        Assert.That(Directory.Exists(model), Is.False, "refused before anything is written");
+    }
+
+    [Test]
     public void EvaluateRegistersTheRealisticRadiographsWhenAsked()
     {
         var manifest = DatasetManifest.Read(Data);

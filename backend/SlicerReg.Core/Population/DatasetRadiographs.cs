@@ -41,17 +41,23 @@ public static class DatasetRadiographs
 
     /// <summary>
     /// Throws naming the dataset when <paramref name="choice"/> needs realistic radiographs and a subject of
-    /// <paramref name="subjects"/> has none for one of its views (a dataset made without `simulate --realistic`).
+    /// <paramref name="subjects"/> has none for one of its views (a dataset made without `simulate --realistic`), or naming
+    /// the file when one it lists is missing.
     /// </summary>
     public static void Require(string choice, DatasetManifest manifest, IEnumerable<SubjectEntry> subjects)
     {
         if (Check(choice) == Drr) return;
         foreach (var s in subjects)
             foreach (var v in s.Views)
-                if (Files(s, v.View.Name) is null)
-                    throw new ImageFormatException(manifest.PathOf(DatasetManifest.FileName),
-                        $"--radiographs {choice} needs the realistic radiographs of `slicerreg simulate --realistic`, but dataset {manifest.Folder} has none " +
-                        $"(subject {s.Id}, view {v.View.Name}: no \"source.realistic\" files); simulate it again with --realistic, or use --radiographs {Drr}");
+            {
+                var files = Files(s, v.View.Name) ?? throw new ImageFormatException(manifest.PathOf(DatasetManifest.FileName),
+                    $"--radiographs {choice} needs the realistic radiographs of `slicerreg simulate --realistic`, but dataset {manifest.Folder} has none " +
+                    $"(subject {s.Id}, view {v.View.Name}: no \"source.realistic\" files); simulate it again with --realistic, or use --radiographs {Drr}");
+                // Checked before a run starts, not when a validation subject is first read at the end of an epoch.
+                foreach (var f in new[] { files.Intensity, files.UserMask })
+                    if (!File.Exists(manifest.PathOf(f)))
+                        throw new ImageFormatException(manifest.PathOf(f), $"listed for subject {s.Id} in {manifest.PathOf(DatasetManifest.FileName)} but not found");
+            }
     }
 
     /// <summary>FNV-1a of the UTF-8 id: a stream number that, unlike string.GetHashCode, is the same in every process.</summary>
