@@ -117,6 +117,27 @@ public class TrainRegisterEvaluateCliTests
         Assert.That(Directory.Exists(Path.Combine(_root, "m2")), Is.False, "no model folder for a refused run");
     }
 
+    [Test]
+    public void TrainOnRealisticRadiographsRecordsTheChoiceAndResumeKeepsIt()
+    {
+        string data = Path.Combine(_root, "ds-realistic"), model = Path.Combine(_root, "m-realistic");
+        var (code, _, err) = SlicerRegProcess.Run("simulate", "--out", data, "--count", "2", "--seed", "6", "--views", "orthogonal", "--preset", "tiny", "--split", "0.5,0.5,0", "--realistic");
+        Assert.That(code, Is.EqualTo(0), err);
+        (code, var text, err) = SlicerRegProcess.Run("train", "--data", data, "--preset", "tiny", "--out", model, "--epochs", "1", "--seed", "3", "--radiographs", "realistic", "--quiet");
+        Assert.That(code, Is.EqualTo(0), err);
+        Assert.That(text, Does.Contain("trained 1 epochs (1 steps)"));
+        Assert.That((string)JObject.Parse(File.ReadAllText(Path.Combine(model, "training.json")))["radiographs"]!, Is.EqualTo("realistic"));
+        (code, _, err) = SlicerRegProcess.Run("train", "--data", data, "--out", model, "--epochs", "2", "--resume", "--radiographs", "drr");
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(err, Does.Contain("--radiographs drr differs from the checkpoint's realistic"));
+        // The class's dataset was simulated without --realistic.
+        string refused = Path.Combine(_root, "m-refused");
+        (code, _, err) = SlicerRegProcess.Run("train", "--data", _data, "--preset", "tiny", "--out", refused, "--radiographs", "mixed");
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(err, Does.Contain(Path.GetFullPath(_data)).And.Contain("simulate --realistic"));
+        Assert.That(Directory.Exists(refused), Is.False, "no model folder for a refused run");
+    }
+
     static void CopyFolder(string from, string to)
     {
         Directory.CreateDirectory(to);
