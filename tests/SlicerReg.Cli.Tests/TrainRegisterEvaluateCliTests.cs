@@ -89,10 +89,12 @@ public class TrainRegisterEvaluateCliTests
     [TestCase(new[] { "train", "--data", "/tmp", "--preset", "tiny", "--out", "/tmp/x", "--input", "raw" }, 2, "--input 'raw'")]
     [TestCase(new[] { "train", "--data", "/tmp", "--preset", "tiny", "--out", "/tmp/x", "--lr", "-1" }, 2, "--lr '-1'")]
     [TestCase(new[] { "train", "--data", "/tmp", "--preset", "tiny", "--out", "/tmp/x", "--epochs", "0" }, 2, "--epochs '0'")]
+    [TestCase(new[] { "train", "--data", "/tmp", "--preset", "tiny", "--out", "/tmp/x", "--radiographs", "clean" }, 2, "--radiographs 'clean': expected drr, realistic, mixed")]
     [TestCase(new[] { "register", "--ap", "a.nrrd", "--lat", "b.nrrd", "--model", "/nonexistent/model", "--out", "/tmp/slicerreg-never" }, 1, "a.nrrd")]
     [TestCase(new[] { "register", "--ap", "a.nrrd", "--lat", "b.nrrd", "--ap-view", "v.json", "--model", "m", "--out", "o" }, 2, "--lat-view")]
     [TestCase(new[] { "evaluate", "--data", "/tmp", "--model", "m", "--out", "o", "--methods", "identity,magic" }, 2, "unknown method 'magic'")]
     [TestCase(new[] { "evaluate", "--data", "/tmp", "--model", "m", "--out", "o", "--split", "holdout" }, 2, "--split 'holdout'")]
+    [TestCase(new[] { "evaluate", "--data", "/tmp", "--model", "m", "--out", "o", "--radiographs", "mixed" }, 2, "--radiographs 'mixed': evaluate takes drr or realistic")]
     public void BadCommandLinesAreRefusedWithTheReason(string[] args, int exitCode, string message)
     {
         var (code, _, err) = SlicerRegProcess.Run(args);
@@ -113,6 +115,27 @@ public class TrainRegisterEvaluateCliTests
         Assert.That(code, Is.EqualTo(1));
         Assert.That(err, Does.Contain("manifest.json").And.Contain("not found"));
         Assert.That(Directory.Exists(Path.Combine(_root, "m2")), Is.False, "no model folder for a refused run");
+    }
+
+    [Test]
+    public void TrainOnRealisticRadiographsRecordsTheChoiceAndResumeKeepsIt()
+    {
+        string data = Path.Combine(_root, "ds-realistic"), model = Path.Combine(_root, "m-realistic");
+        var (code, _, err) = SlicerRegProcess.Run("simulate", "--out", data, "--count", "2", "--seed", "6", "--views", "orthogonal", "--preset", "tiny", "--split", "0.5,0.5,0", "--realistic");
+        Assert.That(code, Is.EqualTo(0), err);
+        (code, var text, err) = SlicerRegProcess.Run("train", "--data", data, "--preset", "tiny", "--out", model, "--epochs", "1", "--seed", "3", "--radiographs", "realistic", "--quiet");
+        Assert.That(code, Is.EqualTo(0), err);
+        Assert.That(text, Does.Contain("trained 1 epochs (1 steps)"));
+        Assert.That((string)JObject.Parse(File.ReadAllText(Path.Combine(model, "training.json")))["radiographs"]!, Is.EqualTo("realistic"));
+        (code, _, err) = SlicerRegProcess.Run("train", "--data", data, "--out", model, "--epochs", "2", "--resume", "--radiographs", "drr");
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(err, Does.Contain("--radiographs drr differs from the checkpoint's realistic"));
+        // The class's dataset was simulated without --realistic.
+        string refused = Path.Combine(_root, "m-refused");
+        (code, _, err) = SlicerRegProcess.Run("train", "--data", _data, "--preset", "tiny", "--out", refused, "--radiographs", "mixed");
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(err, Does.Contain(Path.GetFullPath(_data)).And.Contain("simulate --realistic"));
+        Assert.That(Directory.Exists(refused), Is.False, "no model folder for a refused run");
     }
 
     static void CopyFolder(string from, string to)

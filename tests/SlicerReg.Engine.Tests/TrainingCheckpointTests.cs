@@ -20,20 +20,6 @@ public class TrainingCheckpointTests
         Preset = resume ? null : "tiny", Epochs = epochs, LearningRate = resume ? null : 1e-3, Seed = resume ? null : 5, Resume = resume,
     };
 
-    /// <summary>Largest absolute difference over all weights and buffers of two saved networks.</summary>
-    static double WeightDifference(string a, string b)
-    {
-        var grid = NetworkPreset.Tiny.CentredGrid();
-        var views = ViewPair.Orthogonal(NetworkPreset.Tiny, Core.Geometry.Vec3.Zero);
-        using var x = RegistrationNetwork.Load(a, grid, views);
-        using var y = RegistrationNetwork.Load(b, grid, views);
-        var sx = x.state_dict(); var sy = y.state_dict();
-        Assert.That(sy.Keys, Is.EquivalentTo(sx.Keys));
-        double max = 0;
-        foreach (var (k, t) in sx) max = Math.Max(max, (t.to(ScalarType.Float64) - sy[k].to(ScalarType.Float64)).abs().max().item<double>());
-        return max;
-    }
-
     // One uninterrupted run of two epochs (2 training subjects each) that the other runs are compared with.
     string _straight = "";
     TrainingState _straightState = null!;
@@ -65,7 +51,7 @@ public class TrainingCheckpointTests
         Assert.That(rows.All(r => double.IsFinite(r.Loss) && r.Loss < 0), "every step logs a finite loss (−NCC − NCC + δ·smoothness < 0)");
         Assert.That(double.IsNaN(rows[0].ValidationDice) && double.IsFinite(rows[1].ValidationDice) && double.IsFinite(rows[3].ValidationDice), "validation Dice on each epoch's last row");
         // Round trip: the saved weights load into a network of the saved configuration and equal themselves.
-        Assert.That(WeightDifference(model, model), Is.EqualTo(0));
+        Assert.That(TrainingTestData.WeightDifference(model, model), Is.EqualTo(0));
     }
 
     [Test]
@@ -73,10 +59,10 @@ public class TrainingCheckpointTests
     {
         string split = TrainingTestData.NewFolder("split");
         Trainer.Run(Options(split, 1));
-        Assert.That(WeightDifference(_straight, split), Is.GreaterThan(0), "one epoch less gives other weights (the comparison can fail)");
+        Assert.That(TrainingTestData.WeightDifference(_straight, split), Is.GreaterThan(0), "one epoch less gives other weights (the comparison can fail)");
         var state = Trainer.Run(Options(split, 2, resume: true));
         Assert.That((state.EpochsDone, state.Step), Is.EqualTo((2, 4L)));
-        double diff = WeightDifference(_straight, split);
+        double diff = TrainingTestData.WeightDifference(_straight, split);
         TestContext.Out.WriteLine($"largest weight difference after resume: {diff:G3}");
         Assert.That(diff, Is.LessThan(1e-6), "same seed → same weights after the same steps, with or without a resume (Adam state restored)");
         Assert.That(LossLog.Read(Path.Combine(split, "loss.csv")).Select(r => r.Loss),
@@ -93,7 +79,7 @@ public class TrainingCheckpointTests
         var stopped = TrainingState.Read(Path.Combine(cut, "training.json"));
         Assert.That((stopped.EpochsDone, stopped.StepInEpoch, stopped.Step), Is.EqualTo((1, 1, 3L)), "the checkpoint is where it stopped");
         Trainer.Run(Options(cut, 2, resume: true));
-        Assert.That(WeightDifference(_straight, cut), Is.LessThan(1e-6));
+        Assert.That(TrainingTestData.WeightDifference(_straight, cut), Is.LessThan(1e-6));
     }
 
     [Test]

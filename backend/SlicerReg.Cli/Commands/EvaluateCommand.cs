@@ -10,7 +10,7 @@ namespace SlicerReg.Cli.Commands;
 /// <summary>
 /// `slicerreg evaluate`: registers every subject of a dataset split with a model and writes per-case metrics for the
 /// unregistered atlas, the affine module, the full network and the test-time refinements, their summary and plots
-/// (docs/training.md, docs/refinement.md); with --calibration-sweep, once per size of lateral-view calibration error.
+/// (docs/training.md, docs/refinement.md), from the clean DRRs or the realistic radiographs (--radiographs); with --calibration-sweep, once per size of lateral-view calibration error.
 /// </summary>
 public sealed class EvaluateCommand : ICommand
 {
@@ -18,7 +18,7 @@ public sealed class EvaluateCommand : ICommand
     public string Summary => "score a trained model on a dataset split against the CT ground truth (Dice, Jaccard, ASSD, HD95, SSIM)";
     public string Usage => "slicerreg evaluate --data DIR --model MODEL --out DIR [--split test] [--methods identity,affine,full,refined,refined-pose]\n" +
                            $"             [--output-grid model|paper] {RefineArguments.SettingsUsage} [--calibration-sweep 0,2,5,10]\n" +
-                           "             [--atlas CT [--atlas-label LABEL]] [--device cpu|cuda] [--quiet]\n" +
+                           "             [--radiographs drr|realistic] [--atlas CT [--atlas-label LABEL]] [--device cpu|cuda] [--quiet]\n" +
                            "             --output-grid: the grid scored on; default paper when the dataset has paper-grid truth (simulate --truth-grid paper), else model";
     public IReadOnlySet<string> Flags { get; } = new HashSet<string> { "quiet" };
 
@@ -32,6 +32,7 @@ public sealed class EvaluateCommand : ICommand
         string? atlas = args.Option("atlas"), atlasLabel = args.Option("atlas-label");
         string device = args.Option("device") ?? "cpu";
         string? gridChoice = args.Option("output-grid"), sweepText = args.Option("calibration-sweep");
+        string radiographs = args.Option("radiographs") ?? DatasetRadiographs.Drr;
         var (refineGrid, refinement) = RefineArguments.Settings(args);
         bool quiet = args.Flag("quiet");
         args.RejectUnknown();
@@ -45,6 +46,8 @@ public sealed class EvaluateCommand : ICommand
         IReadOnlyList<double>? sweep;
         try { sweep = sweepText is null ? null : CalibrationSweep.Parse(sweepText); }
         catch (ArgumentException e) { throw new UsageException($"--calibration-sweep: {e.Message}"); }
+        if (radiographs is not (DatasetRadiographs.Drr or DatasetRadiographs.Realistic))
+            throw new UsageException($"--radiographs '{radiographs}': evaluate takes {DatasetRadiographs.Drr} or {DatasetRadiographs.Realistic} ({DatasetRadiographs.Mixed} is a training choice)");
         if (atlasLabel is not null && atlas is null) throw new UsageException("--atlas-label needs --atlas");
         if (atlas is not null) atlasLabel ??= TrainCommand.LabelBeside(atlas);
 
@@ -61,7 +64,8 @@ public sealed class EvaluateCommand : ICommand
             stdout.WriteLine(atlas is not null ? "scoring on the model's grid (--atlas has no paper-grid twin)"
                              : "scoring on the model's grid: the dataset has no ground truth on the paper grid (simulate --truth-grid paper writes it)");
         using var registrar = Registrar.Load(model, device, atlas, atlasLabel);
-        var options = new EvaluationOptions { Split = split, Methods = methods, ScoreGrid = scoreGrid, RefineGrid = refineGrid, Refinement = refinement, Device = device };
+        var options = new EvaluationOptions { Split = split, Methods = methods, ScoreGrid = scoreGrid, RefineGrid = refineGrid, Refinement = refinement, Device = device,
+                                           Radiographs = radiographs };
         var bar = new ProgressBar("cases", quiet);
         Directory.CreateDirectory(outDir);
         IReadOnlyList<string> written;
@@ -77,7 +81,7 @@ public sealed class EvaluateCommand : ICommand
             written = CalibrationSweep.Write(outDir, levels);
             foreach (var level in levels) PrintDice(stdout, methods, level.Evaluation, string.Create(CultureInfo.InvariantCulture, $"{level.ErrorDeg,4:0.#}° "));
         }
-        stdout.WriteLine($"scored on the {scoreGrid} grid; wrote {string.Join(", ", written.Select(f => Path.GetRelativePath(outDir, f)))} to {outDir}");
+        stdout.WriteLine($"scored on the {scoreGrid} grid{(radiographs == DatasetRadiographs.Realistic ? ", from the realistic radiographs with the drawn masks" : "")}; wrote {string.Join(", ", written.Select(f => Path.GetRelativePath(outDir, f)))} to {outDir}");
         return 0;
     }
 

@@ -17,7 +17,7 @@ public sealed class TrainCommand : ICommand
     public string Name => "train";
     public string Summary => "train the registration network on a dataset made by `slicerreg simulate`";
     public string Usage => "slicerreg train --data DIR --preset paper|standard|tiny --out MODEL [--epochs N] [--resume] [--lr X] [--seed S]\n" +
-                           "             [--input masked|unmasked] [--ncc-window W] [--atlas CT [--atlas-label LABEL]] [--device cpu|cuda] [--quiet]";
+                           "             [--input masked|unmasked] [--radiographs drr|realistic|mixed] [--ncc-window W] [--atlas CT [--atlas-label LABEL]] [--device cpu|cuda] [--quiet]";
     public IReadOnlySet<string> Flags { get; } = new HashSet<string> { "resume", "quiet" };
 
     public int Run(Arguments args, TextWriter stdout)
@@ -25,7 +25,8 @@ public sealed class TrainCommand : ICommand
         string data = args.Option("data") ?? throw new UsageException("--data DIR is required");
         string model = args.Option("out") ?? throw new UsageException("--out MODEL is required");
         string? preset = args.Option("preset");
-        string? epochsText = args.Option("epochs"), lrText = args.Option("lr"), seedText = args.Option("seed"), input = args.Option("input");
+        string? epochsText = args.Option("epochs"), lrText = args.Option("lr"), seedText = args.Option("seed"), input = args.Option("input"),
+                radiographs = args.Option("radiographs");
         string? atlas = args.Option("atlas"), atlasLabel = args.Option("atlas-label"), nccText = args.Option("ncc-window");
         string device = args.Option("device") ?? "cpu";
         bool resume = args.Flag("resume"), quiet = args.Flag("quiet");
@@ -43,6 +44,8 @@ public sealed class TrainCommand : ICommand
                    : throw new UsageException($"--ncc-window '{nccText}': expected 0 (global NCC) or an odd window ≤ 31 voxels");
         if (resume && ncc is not null) throw new UsageException("--ncc-window is part of the network configuration; a resumed run keeps the checkpoint's");
         if (input is not (null or NetworkConfig.Masked or NetworkConfig.Unmasked)) throw new UsageException($"--input '{input}': expected masked or unmasked");
+        if (radiographs is not null && !DatasetRadiographs.Names.Contains(radiographs))
+            throw new UsageException($"--radiographs '{radiographs}': expected {string.Join(", ", DatasetRadiographs.Names)}");
 
         string? atlasCt = null;
         if (!resume)
@@ -54,7 +57,7 @@ public sealed class TrainCommand : ICommand
         }
         var options = new TrainingOptions
         {
-            DataFolder = data, ModelFolder = model, Preset = preset, Epochs = epochs, LearningRate = lr, Seed = seed, Input = input,
+            DataFolder = data, ModelFolder = model, Preset = preset, Epochs = epochs, LearningRate = lr, Seed = seed, Input = input, Radiographs = radiographs,
             Resume = resume, AtlasCt = atlasCt, AtlasLabel = atlasLabel, Device = device,
             Network = ncc is { } window ? Engine.Network.NetworkConfig.For(NetworkPreset.Named(preset!)) with { NccWindow = window } : null,
         };

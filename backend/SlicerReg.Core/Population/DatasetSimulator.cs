@@ -149,7 +149,9 @@ public static class DatasetSimulator
                 files.Add(new ViewFiles(v, Rel("drr.nrrd"), Rel("mask.nrrd"), Rel("masked_drr.nrrd"), Rel("view.json"),
                                         error is null ? null : Rel("true_view.json"), error));
             }
-            if (realistic is { } x) source["realistic"] = RealisticRadiographs.Write(tmp, id, views, radiographs, x.Head, x.Options, x.Seed);
+            // With a calibration error the realistic files hand out the stated view too, as the DRRs beside them do.
+            if (realistic is { } x) source["realistic"] = RealisticRadiographs.Write(tmp, id, views, radiographs, x.Head, x.Options, x.Seed,
+                                                                                     files.Select(f => f.CalibrationError?.Apply(f.View.View) ?? f.View.View).ToList());
             Directory.Move(tmp, final);
             return new SubjectEntry(id, split, $"{id}/ct.nrrd", $"{id}/label.nrrd", files, source, paperCt, paperLabel);
         }

@@ -32,8 +32,11 @@ public static class RealisticRadiographs
         return s.Pose.Rotation * q;
     }
 
+    /// <param name="views">The true views: the radiographs were taken with them, the head appears (and is clicked) where they project it.</param>
+    /// <param name="statedViews">The views the files hand out (`simulate --calibration-error`: the perturbed lateral, as the DRRs
+    /// beside them), or null for the true ones.</param>
     public static JObject Write(string folder, string id, IReadOnlyList<DatasetView> views, IReadOnlyList<SubjectRadiographs> radiographs, Vec3 head,
-                                RealisticExposureOptions options, int seed)
+                                RealisticExposureOptions options, int seed, IReadOnlyList<CalibratedView>? statedViews = null)
     {
         var rng = new Random(seed);
         var result = new JObject { ["headRas"] = new JArray(head.ToArray()) };
@@ -42,8 +45,9 @@ public static class RealisticRadiographs
         for (int n = 0; n < views.Count; n++)
         {
             var (name, view, r) = (views[n].Name, views[n].View, radiographs[n]);
+            var stated = statedViews?[n] ?? view;
             var exposure = RealisticExposure.Apply(r.Drr.Image, options, rng);
-            var intensity = new Radiograph(exposure.Intensity, view).ToVolume();
+            var intensity = new Radiograph(exposure.Intensity, stated).ToVolume();
             intensity.Metadata[RadiographKinds.KindKey] = "intensity";
             intensity.Metadata[RadiographKinds.ModalityKey] = "DX";
             intensity.Metadata[RadiographKinds.PhotometricKey] = "MONOCHROME2";
@@ -54,7 +58,7 @@ public static class RealisticRadiographs
             inverted.Metadata[RadiographKinds.PhotometricKey] = Monochrome1.Name;
             inverted.Metadata[RadiographKinds.WhiteLevelKey] = white.ToString("R", CultureInfo.InvariantCulture);
             var drawn = SimulatedUserMask.Draw(r.Mask.Image, rng);
-            var mask = new Radiograph(drawn.Mask, view).ToVolume().ConvertTo(VoxelType.UInt8, VolumeKind.LabelMap);
+            var mask = new Radiograph(drawn.Mask, stated).ToVolume().ConvertTo(VoxelType.UInt8, VolumeKind.LabelMap);
             var exact = view.Project(head) ?? throw new InvalidOperationException($"subject {id}: the head centre is behind the {name} source");
             var click = (Column: exact.Column + SeedMixer.Uniform(rng, -ClickErrorPx, ClickErrorPx), Row: exact.Row + SeedMixer.Uniform(rng, -ClickErrorPx, ClickErrorPx));
             string File(string what) => $"{name}_{what}.nrrd";

@@ -6,6 +6,7 @@ using SlicerReg.Core.Population;
 using SlicerReg.Core.Xray;
 using SlicerReg.Engine.Inference;
 using SlicerReg.Engine.Network;
+using SlicerReg.Engine.Pipeline;
 using SlicerReg.Engine.Refinement;
 
 namespace SlicerReg.Engine.Evaluation;
@@ -18,6 +19,7 @@ namespace SlicerReg.Engine.Evaluation;
 /// <c>refined</c> (Ψ after test-time refinement from the network's start, docs/refinement.md) and <c>refined-pose</c> (the
 /// same after correcting the lateral view's pose). Every method is scored on one grid (<see cref="EvaluationOptions.ScoreGrid"/>):
 /// the model's, or the paper grid against the subjects' paper-grid truth, every warp upsampled there as `register` writes it.
+/// The radiographs are the clean DRRs or the realistic ones (<see cref="EvaluationOptions.Radiographs"/>).
 /// </summary>
 public static class DatasetEvaluator
 {
@@ -54,6 +56,11 @@ public static class DatasetEvaluator
                 ? $"dataset {manifest.Folder}: subject {odd.Id} records no seed to draw its calibration error from"
                 : $"dataset {manifest.Folder} already carries a calibration error (simulate --calibration-error); a further one would add to it");
 
+        if (options.Radiographs is not (DatasetRadiographs.Drr or DatasetRadiographs.Realistic))
+            throw new ArgumentException($"radiographs '{options.Radiographs}': evaluate registers {DatasetRadiographs.Drr} or {DatasetRadiographs.Realistic} radiographs ({DatasetRadiographs.Mixed} is a training choice)");
+        DatasetRadiographs.Require(options.Radiographs, manifest, subjects);
+        bool realistic = options.Radiographs == DatasetRadiographs.Realistic;
+
         // The grid every method is scored on, and the refined results' way onto it (on the model's grid: the model's atlas).
         var scoreGrid = paper ? OutputGrid.Resolve(OutputGrid.Paper) : new OutputGrid(OutputGrid.Model, null, null);
         var refinedOnto = paper ? scoreGrid : new OutputGrid(OutputGrid.Model, registrar.AtlasCt, registrar.AtlasLabel);
@@ -72,9 +79,20 @@ public static class DatasetEvaluator
             var latFiles = s.Views.First(v => v.View.Name == "lateral");
             // The lateral view's calibration error: put on here, or already in the dataset's files.
             var error = options.CalibrationError?.Draw(CalibrationError.View, ViewFile.Read(manifest.PathOf(latFiles.ViewJson)), s.Seed!.Value) ?? latFiles.CalibrationError;
+            var prepared = new Dictionary<bool, (Radiograph Ap, Radiograph Lateral)>(); // realistic: per masked/unmasked, prepared once
             Radiograph Read(ViewFiles f, bool maskedFile)
             {
-                var r = Radiograph.Read(manifest.PathOf(maskedFile ? f.MaskedDrr : f.Drr));
+                Radiograph r;
+                if (realistic)
+                {
+                    if (!prepared.TryGetValue(maskedFile, out var pair))
+                    {
+                        var p = RealisticPair.Prepare(manifest, s, apFiles, latFiles, maskedFile);
+                        prepared[maskedFile] = pair = (p.Ap.Radiograph, p.Lateral.Radiograph);
+                    }
+                    r = f == latFiles ? pair.Lateral : pair.Ap;
+                }
+                else r = Radiograph.Read(manifest.PathOf(maskedFile ? f.MaskedDrr : f.Drr));
                 return options.CalibrationError is not null && f == latFiles ? new Radiograph(r.Image, error!.Apply(r.View)) : r;
             }
             RegistrationResult? r = network ? registrar.Register(Read(apFiles, masked), Read(latFiles, masked), cancel: cancel, withAffineOnly: methods.Contains(Affine)) : null;

@@ -26,5 +26,10 @@ public sealed record EvaluationOptions
     /// as `simulate --calibration-error` draws it (null: the views as the dataset states them).
     /// </summary>
     public CalibrationError? CalibrationError { get; init; }
+    /// <summary>
+    /// The radiographs registered: <see cref="DatasetRadiographs.Drr"/> (the clean DRRs) or <see cref="DatasetRadiographs.Realistic"/>
+    /// (`simulate --realistic`'s, prepared as `register` prepares a user's, with the drawn masks; <see cref="Pipeline.RealisticPair"/>).
+    /// </summary>
+    public string Radiographs { get; init; } = DatasetRadiographs.Drr;
     public string Device { get; init; } = "cpu";
 }

@@ -6,6 +6,7 @@ using SlicerReg.Core.Population;
 using SlicerReg.Core.Xray;
 using SlicerReg.Engine.Inference;
 using SlicerReg.Engine.Network;
+using SlicerReg.Engine.Pipeline;
 using static TorchSharp.torch;
 
 namespace SlicerReg.Engine.Training;
@@ -32,7 +33,9 @@ public sealed class SubjectTensors : IDisposable
 }
 
 /// <summary>
-/// Reads subjects of a dataset (docs/population.md) into <see cref="SubjectTensors"/>, keeping up to
+/// Reads subjects of a dataset (docs/population.md) into <see cref="SubjectTensors"/>, with the radiographs
+/// <see cref="DatasetRadiographs"/> chooses for each (clean DRRs, or the realistic ones prepared by <see cref="RealisticPair"/>
+/// exactly as `register` prepares a user's), keeping up to
 /// <see cref="CacheBytes"/> of them in memory (tiny and standard datasets fit; paper-size subjects are re-read each step).
 /// View pairs compare by value, so subjects of one calibration (an orthogonal dataset) never rebuild the network's
 /// projection layers.
@@ -43,15 +46,21 @@ public sealed class DatasetSubjects : IDisposable
     readonly NetworkPreset _preset;
     readonly string _input;
     readonly ImageGeometry _grid;
+    readonly string _radiographs;
+    readonly long _seed;
     readonly Dictionary<string, SubjectTensors> _cache = new();
     long _cached;
 
     public long CacheBytes { get; init; } = 1L << 30;
 
-    public DatasetSubjects(DatasetManifest manifest, NetworkPreset preset, string input, ImageGeometry grid)
+    /// <param name="radiographs">One of <see cref="DatasetRadiographs.Names"/>; <paramref name="seed"/> draws the coin of <see cref="DatasetRadiographs.Mixed"/>.</param>
+    public DatasetSubjects(DatasetManifest manifest, NetworkPreset preset, string input, ImageGeometry grid, string radiographs = DatasetRadiographs.Drr, long seed = 0)
     {
-        _manifest = manifest; _preset = preset; _input = input; _grid = grid;
+        _manifest = manifest; _preset = preset; _input = input; _grid = grid; _radiographs = DatasetRadiographs.Check(radiographs); _seed = seed;
     }
+
+    /// <summary>Whether <paramref name="subject"/>'s network inputs are its realistic radiographs (else its clean DRRs).</summary>
+    public bool UsesRealistic(SubjectEntry subject) => DatasetRadiographs.UsesRealistic(_radiographs, _seed, subject.Id);
 
     /// <summary>The subject's tensors; cached ones are owned here (do not dispose), others are the caller's (<paramref name="owned"/>).</summary>
     public SubjectTensors Get(SubjectEntry subject, out bool owned)
@@ -70,29 +79,30 @@ public sealed class DatasetSubjects : IDisposable
         var label = VolumeFile.Read(labelPath);
         if (!NetworkInputs.SameGrid(ct.Geometry, _grid))
             throw new ImageFormatException(ctPath, $"subject grid {ct.Geometry} differs from the atlas grid {_grid} (dataset and atlas must share the preset's grid)");
-        var ap = ReadView(subject, "ap", 0);
-        var lat = ReadView(subject, "lateral", 1);
-        var views = new ViewPair(ap.Radiograph.View, lat.Radiograph.View);
+        var (apFiles, latFiles) = (FindView(subject, "ap", 0), FindView(subject, "lateral", 1));
+        var (ap, lat) = UsesRealistic(subject) ? RealisticPair.Prepare(_manifest, subject, apFiles, latFiles, _input == NetworkConfig.Masked) : (ReadDrr(apFiles), ReadDrr(latFiles));
+        var (apNet, latNet) = (NetworkInputs.ToNetworkDetector(ap.Radiograph, _preset, ap.Origin), NetworkInputs.ToNetworkDetector(lat.Radiograph, _preset, lat.Origin));
         return new SubjectTensors
         {
             Id = subject.Id,
             Truth = NetworkInputs.MaskedVolume(ct, label, ctPath),
             Femur = NetworkInputs.FemurMask(label),
-            Ap = NetworkInputs.Image(ap.Radiograph.Image),
-            Lateral = NetworkInputs.Image(lat.Radiograph.Image),
-            Views = views,
-            ApPrimaryAngleDeg = ap.Angle,
-            LateralPrimaryAngleDeg = lat.Angle,
+            Ap = NetworkInputs.Image(apNet.Image),
+            Lateral = NetworkInputs.Image(latNet.Image),
+            Views = new ViewPair(apNet.View, latNet.View),
+            ApPrimaryAngleDeg = apFiles.View.CArm.PrimaryAngleDeg,
+            LateralPrimaryAngleDeg = latFiles.View.CArm.PrimaryAngleDeg,
         };
     }
 
-    (Radiograph Radiograph, double Angle) ReadView(SubjectEntry subject, string name, int fallbackIndex)
+    ViewFiles FindView(SubjectEntry subject, string name, int fallbackIndex)
+        => subject.Views.FirstOrDefault(x => x.View.Name == name)
+           ?? (subject.Views.Count == 2 ? subject.Views[fallbackIndex] : throw new ImageFormatException(_manifest.PathOf(DatasetManifest.FileName), $"subject {subject.Id} has no \"{name}\" view"));
+
+    (Radiograph Radiograph, string Origin) ReadDrr(ViewFiles v)
     {
-        var v = subject.Views.FirstOrDefault(x => x.View.Name == name)
-                ?? (subject.Views.Count == 2 ? subject.Views[fallbackIndex] : throw new ImageFormatException(_manifest.PathOf(DatasetManifest.FileName), $"subject {subject.Id} has no \"{name}\" view"));
         string path = _manifest.PathOf(_input == NetworkConfig.Masked ? v.MaskedDrr : v.Drr);
-        var r = NetworkInputs.ToNetworkDetector(Radiograph.Read(path), _preset, path);
-        return (r, v.View.CArm.PrimaryAngleDeg);
+        return (Radiograph.Read(path), path);
     }
 
     public void Dispose()

@@ -19,7 +19,8 @@ public sealed record TrainingProgress(int Epoch, int Epochs, int StepInEpoch, in
 /// by default, loss Eq. 4 between the masked ground-truth CT and the warped masked atlas, one pass over the shuffled
 /// training subjects per epoch (order drawn from the seed and the epoch, so a resumed run sees the same order), the
 /// validation Dice of the warped atlas label after each epoch, and the best model by that Dice in MODEL/best ("validation
-/// set … for model selection"). Each sample sets the network's view pair (generalised datasets change it every step).
+/// set … for model selection"). The radiographs are the dataset's clean DRRs, its realistic ones or a fixed mix of the two
+/// (<see cref="DatasetRadiographs"/>, the same rule for training and validation subjects). Each sample sets the network's view pair (generalised datasets change it every step).
 /// A checkpoint (weights, network.json, Adam state, training.json, loss.csv) is written atomically after every epoch and
 /// when the run is cancelled, so --resume continues exactly where it stopped.
 /// Model folder: network.json, weights.dat, optimizer.dat, training.json, atlas.nrrd, atlas_label.nrrd, loss.csv,
@@ -38,6 +39,7 @@ public static class Trainer
         if (train.Count == 0) throw new ArgumentException($"dataset {options.DataFolder} has no training subjects");
         var device = ComputeDevice.Select(options.Device);
         string model = options.ModelFolder;
+        if (!options.Resume) DatasetRadiographs.Require(options.Radiographs ?? DatasetRadiographs.Drr, manifest, train.Concat(validation));
 
         TrainingState state;
         NetworkConfig config;
@@ -52,7 +54,9 @@ public static class Trainer
             Same(options.Seed, state.Seed, "seed");
             if (options.Preset is { } p && !string.Equals(p, state.Preset, StringComparison.OrdinalIgnoreCase)) throw new ArgumentException($"--preset {p} differs from the checkpoint's {state.Preset} in {model}");
             if (options.Input is { } i && i != state.Input) throw new ArgumentException($"--input {i} differs from the checkpoint's {state.Input} in {model}");
+            if (options.Radiographs is { } r && r != state.Radiographs) throw new ArgumentException($"--radiographs {r} differs from the checkpoint's {state.Radiographs} in {model}; a resumed run keeps its settings");
             state = state with { Epochs = options.Epochs, DataFolder = Path.GetFullPath(options.DataFolder) };
+            DatasetRadiographs.Require(state.Radiographs, manifest, train.Concat(validation));
             (atlasCt, atlasLabel) = ModelFolder.ReadAtlas(model);
         }
         else
@@ -73,13 +77,13 @@ public static class Trainer
             catch (ArgumentException e) { throw new ImageFormatException(options.AtlasCt, e.Message); }
             state = new TrainingState
             {
-                DataFolder = Path.GetFullPath(options.DataFolder), Preset = preset.Name, Input = config.Input,
+                DataFolder = Path.GetFullPath(options.DataFolder), Preset = preset.Name, Input = config.Input, Radiographs = options.Radiographs ?? DatasetRadiographs.Drr,
                 LearningRate = options.EffectiveLearningRate, Seed = config.Seed, Epochs = options.Epochs,
             };
         }
 
         var rows = options.Resume ? LossLog.Read(Path.Combine(model, LossLog.FileName)).Where(r => r.Step <= state.Step).ToList() : new List<LossRow>();
-        using var subjects = new DatasetSubjects(manifest, config.PresetValue, config.Input, atlasCt.Geometry);
+        using var subjects = new DatasetSubjects(manifest, config.PresetValue, config.Input, atlasCt.Geometry, state.Radiographs, state.Seed);
         var first = subjects.Get(train[0], out bool ownedFirst);
         var firstViews = first.Views;
         if (ownedFirst) first.Dispose();

@@ -1,11 +1,12 @@
 using SlicerReg.Core.Anatomy;
+using SlicerReg.Core.Population;
 using SlicerReg.Engine.Inference;
 using SlicerReg.Engine.Network;
 
 namespace SlicerReg.Engine.Training;
 
 /// <summary>
-/// Settings of a training run (`slicerreg train`). Null preset, learning rate, seed and input mean "the default" for a new
+/// Settings of a training run (`slicerreg train`). Null preset, learning rate, seed, input and radiographs mean "the default" for a new
 /// run and "the checkpoint's" for a resumed one; a value given for a resumed run must equal the checkpoint's.
 /// </summary>
 public sealed record TrainingOptions
@@ -22,6 +23,8 @@ public sealed record TrainingOptions
     public double? LearningRate { get; init; }
     public long? Seed { get; init; }
     public string? Input { get; init; }
+    /// <summary>Which radiographs the network is given: one of <see cref="DatasetRadiographs.Names"/> (default <see cref="DatasetRadiographs.Drr"/>).</summary>
+    public string? Radiographs { get; init; }
     public bool Resume { get; init; }
     /// <summary>Compute device: cpu, cuda, cuda:N.</summary>
     public string Device { get; init; } = "cpu";
@@ -37,6 +40,7 @@ public sealed record TrainingOptions
         if (Epochs < 1) throw new ArgumentException($"epochs must be at least 1, got {Epochs}");
         if (LearningRate is { } lr && !(lr > 0 && double.IsFinite(lr))) throw new ArgumentException($"learning rate must be a positive number, got {lr}");
         if (Input is not (null or NetworkConfig.Masked or NetworkConfig.Unmasked)) throw new ArgumentException($"input must be {NetworkConfig.Masked} or {NetworkConfig.Unmasked}, got '{Input}'");
+        if (Radiographs is not null) DatasetRadiographs.Check(Radiographs);
         if (Preset is not null) _ = NetworkPreset.Named(Preset);
         return this;
     }

@@ -8,7 +8,7 @@ namespace SlicerReg.Engine.Training;
 public sealed record EpochRecord(int Epoch, long Step, double TrainLoss, double ValidationDiceAffine, double ValidationDice, double Seconds);
 
 /// <summary>
-/// Where a training run stands (MODEL/training.json): the settings it runs with, how far it got (epochs finished, steps
+/// Where a training run stands (MODEL/training.json): the settings it runs with (radiographs included), how far it got (epochs finished, steps
 /// into the current epoch, global step), the best validation Dice and its epoch, and one record per finished epoch.
 /// Together with the weights and the Adam state beside it, enough to continue exactly (<see cref="Trainer"/>).
 /// </summary>
@@ -21,6 +21,8 @@ public sealed record TrainingState
     public required string DataFolder { get; init; }
     public required string Preset { get; init; }
     public required string Input { get; init; }
+    /// <summary>The radiographs the network is given (<see cref="Core.Population.DatasetRadiographs"/>); absent in files older than the option: drr.</summary>
+    public string Radiographs { get; init; } = Core.Population.DatasetRadiographs.Drr;
     public required double LearningRate { get; init; }
     public required long Seed { get; init; }
     public required int Epochs { get; init; }
