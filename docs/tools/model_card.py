@@ -52,6 +52,8 @@ def main():
     ap.add_argument("--stopped", required=True)
     ap.add_argument("--machine", required=True)
     ap.add_argument("--notes", default="")
+    ap.add_argument("--default", action="store_true", help="the model `demo`, the daemon and the Slicer module use by default")
+    ap.add_argument("--evaluate-options", default="", help="options given to every `slicerreg evaluate` run, e.g. \"--output-grid paper\"")
     a = ap.parse_args()
 
     dest = os.path.join(ROOT, "atlas", "models", a.name)
@@ -80,7 +82,7 @@ def main():
 
     counts = split_counts(a.train_data)
     card = {
-        "format": "slicerreg-model-card", "version": 1, "name": a.name,
+        "format": "slicerreg-model-card", "version": 1, "name": a.name, "default": a.default,
         "preset": network["preset"], "input": network.get("input", "masked"),
         "files": {"network": "network.json", "weights": "weights.dat", "atlas": "atlas.nrrd", "atlasLabel": "atlas_label.nrrd",
                   "atlasSource": f"atlas/{network['preset']}/"},
@@ -115,7 +117,7 @@ def main():
         card["evaluation"].append({
             "name": name, "cases": cases, "subjects": split_counts(data).get("test", 0),
             "simulate": command_of(data, f"test-{name}"),
-            "evaluate": ["slicerreg", "evaluate", "--data", f"test-{name}", "--model", f"atlas/models/{a.name}", "--out", f"eval-{name}"],
+            "evaluate": ["slicerreg", "evaluate", "--data", f"test-{name}", "--model", f"atlas/models/{a.name}", "--out", f"eval-{name}"] + a.evaluate_options.split(),
             "summary": {m: {k: {s: summary[m][k][s] for s in ("mean", "sd", "median", "min", "max", "n")} for k, _, _ in METRICS + [("hausdorff_mm", "", 0)]}
                         for m, _ in METHODS if m in summary},
             "figures": figs,
@@ -134,7 +136,8 @@ def markdown(c):
     lines = [
         f"# Model card: {c['name']}",
         "",
-        f"The default model of `slicerreg demo` (give it to `register --model`, or serve it with `serve --models atlas/models`): the registration network of Van Houtte et al. 2022 at the "
+        ("The default model of `slicerreg demo`, the daemon and the Slicer module" if c.get("default") else "A shipped model") +
+        " (give it to `register --model`, or serve it with `serve --models atlas/models`): the registration network of Van Houtte et al. 2022 at the "
         f"**{c['preset']}** preset (docs/training.md), input **{c['input']}** DRRs, trained by `slicerreg train` on the synthetic population "
         f"(docs/population.md). Weights: {c['weightsBytes'] / 1e6:.1f} MB. Atlas: `{c['files']['atlasSource']}` (atlas.nrrd and atlas_label.nrrd "
         "here are copies of it, voxel for voxel, so the folder is self-contained). "
@@ -161,7 +164,9 @@ def markdown(c):
         lines += [
             f"## Held-out results: {e['name']} test set ({e['subjects']} subjects)",
             "",
-            f"`{' '.join(e['simulate'])}`, then `{' '.join(e['evaluate'])}`. Mean ± sd (median); femur label; SSIM of the masked volumes.",
+            f"`{' '.join(e['simulate'])}`, then `{' '.join(e['evaluate'])}`. Mean ± sd (median); femur label; SSIM of the masked volumes. "
+            + ("Scored on the paper's 192×128×192 grid (0.664 × 0.664 × 1 mm) against the simulation's own paper-grid truth, Ψ upsampled to it."
+               if "--output-grid" in e["evaluate"] and e["evaluate"][e["evaluate"].index("--output-grid") + 1] == "paper" else "Scored on the model's own grid."),
             "",
             "| method | " + " | ".join(label for _, label, _ in METRICS) + " |",
             "|---|" + "---|" * len(METRICS),

@@ -13,11 +13,13 @@ namespace SlicerReg.Cli.Tests;
 /// </summary>
 public class ShippedModelTests
 {
-    const string ModelName = "femur-tiny";
+    /// <summary>The default model (the one `demo`, the daemon and the Slicer module use): the one card that says so.</summary>
+    static string ModelName => CardedModels().Single(m => (bool?)CardOf(m)["default"] == true);
+
+    static JObject CardOf(string model) => JObject.Parse(File.ReadAllText(Path.Combine(ExternalTool.RepoRoot, "atlas", "models", model, "card.json")));
     string _root = "";
 
     static string ModelFolder => Path.Combine(ExternalTool.RepoRoot, "atlas", "models", ModelName);
-    static JObject Card => JObject.Parse(File.ReadAllText(Path.Combine(ModelFolder, "card.json")));
 
     [OneTimeSetUp] public void Folder() => Directory.CreateDirectory(_root = Path.Combine(Path.GetTempPath(), "slicerreg-shipped-" + Guid.NewGuid().ToString("N")[..8]));
     [OneTimeTearDown] public void Clean() { try { Directory.Delete(_root, true); } catch (IOException) { } }
@@ -79,23 +81,33 @@ public class ShippedModelTests
         Assert.That(VolumeFile.Read(Path.Combine(runs[0], "warped_labels.nrrd")).Size, Is.EqualTo(Core.Anatomy.NetworkPreset.Paper.VolumeSize), "the default --output-grid is the paper grid");
     }
 
-    [Test]
-    public void ModelCardNumbersAreReproducedByEvaluate()
+    /// <summary>Every model folder under atlas/models that has a card.</summary>
+    static IEnumerable<string> CardedModels() => Directory.GetDirectories(Path.Combine(ExternalTool.RepoRoot, "atlas", "models"))
+        .Where(d => File.Exists(Path.Combine(d, "card.json"))).Select(Path.GetFileName).OrderBy(n => n)!;
+
+    [TestCaseSource(nameof(CardedModels))]
+    public void ModelCardNumbersAreReproducedByEvaluate(string model)
     {
         // The card's orthogonal test set, cut to its first three subjects (subject n's seed depends on the dataset seed and
-        // n only, so the first three are the same subjects), evaluated by the CLI with the shipped model.
-        var set = (JObject)Card["evaluation"]!.First(e => (string)e["name"]! == "orthogonal");
+        // n only, so the first three are the same subjects), evaluated by the CLI with the card's own evaluate options.
+        string folder = Path.Combine(ExternalTool.RepoRoot, "atlas", "models", model);
+        var card = JObject.Parse(File.ReadAllText(Path.Combine(folder, "card.json")));
+        var set = (JObject)card["evaluation"]!.First(e => (string)e["name"]! == "orthogonal");
         var simulate = set["simulate"]!.Select(t => (string)t!).Skip(1).ToList();   // drop "slicerreg"
-        string data = Path.Combine(_root, "card-test-set");
+        string data = Path.Combine(_root, "card-test-set-" + model);
         simulate[simulate.IndexOf("--count") + 1] = "3";
         simulate[simulate.IndexOf("--out") + 1] = data;
         var (code, _, err) = SlicerRegProcess.Run(simulate.Append("--quiet").ToArray());
         Assert.That(code, Is.EqualTo(0), err);
-        string eval = Path.Combine(_root, "card-eval");
-        (code, _, err) = SlicerRegProcess.Run("evaluate", "--data", data, "--model", ModelFolder, "--out", eval, "--quiet");
+        string eval = Path.Combine(_root, "card-eval-" + model);
+        var evaluate = set["evaluate"]!.Select(t => (string)t!).Skip(1).ToList();   // drop "slicerreg"
+        evaluate[evaluate.IndexOf("--data") + 1] = data;
+        evaluate[evaluate.IndexOf("--model") + 1] = folder;
+        evaluate[evaluate.IndexOf("--out") + 1] = eval;
+        (code, _, err) = SlicerRegProcess.Run(evaluate.Append("--quiet").ToArray());
         Assert.That(code, Is.EqualTo(0), err);
 
-        var stored = ReadDice(Path.Combine(ModelFolder, (string)set["cases"]!));
+        var stored = ReadDice(Path.Combine(folder, (string)set["cases"]!));
         var now = ReadDice(Path.Combine(eval, "cases.csv"));
         Assert.That(now.Keys, Has.Count.EqualTo(9), "3 subjects × identity, affine, full");
         foreach (var (key, dice) in now)
@@ -105,29 +117,32 @@ public class ShippedModelTests
         }
         // The card's summary is the mean of its cases.csv.
         var full = stored.Where(kv => kv.Key.EndsWith("/full")).Select(kv => kv.Value).ToList();
-        Assert.That(full, Has.Count.EqualTo(40));
+        Assert.That(full, Has.Count.EqualTo((int)set["subjects"]!));
         Assert.That((double)set["summary"]!["full"]!["dice"]!["mean"]!, Is.EqualTo(full.Average()).Within(1e-9));
     }
 
-    [Test]
-    public void ShippedModelIsSmallSelfContainedAndOnTheShippedAtlas()
+    [TestCaseSource(nameof(CardedModels))]
+    public void ShippedModelIsSmallSelfContainedAndOnTheShippedAtlas(string model)
     {
-        long bytes = Directory.GetFiles(ModelFolder, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+        string folder = Path.Combine(ExternalTool.RepoRoot, "atlas", "models", model);
+        long bytes = Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
         Assert.That(bytes, Is.LessThan(30L << 20), "a few tens of MB at most");
-        var card = Card;
+        var card = CardOf(model);
         string preset = (string)card["preset"]!;
-        Assert.That((string)JObject.Parse(File.ReadAllText(Path.Combine(ModelFolder, "network.json")))["preset"]!, Is.EqualTo(preset));
+        Assert.That((string)JObject.Parse(File.ReadAllText(Path.Combine(folder, "network.json")))["preset"]!, Is.EqualTo(preset));
         // The model's atlas copy is the shipped atlas of its preset, voxel for voxel.
         foreach (var (copy, shipped) in new[] { ("atlas.nrrd", "femur_atlas.nrrd"), ("atlas_label.nrrd", "femur_atlas_label.nrrd") })
         {
-            var a = VolumeFile.Read(Path.Combine(ModelFolder, copy));
+            var a = VolumeFile.Read(Path.Combine(folder, copy));
             var b = VolumeFile.Read(Path.Combine(ExternalTool.RepoRoot, "atlas", preset, shipped));
             Assert.That(a.Geometry.Size, Is.EqualTo(b.Geometry.Size));
             for (long n = 0; n < a.VoxelCount; n++)
                 if (a.GetElement(n) != b.GetElement(n)) Assert.Fail($"{copy} differs from atlas/{preset}/{shipped} at voxel {n}");
         }
-        foreach (var f in new[] { "MODEL_CARD.md", "cases.csv" }) Assert.That(File.Exists(Path.Combine(ModelFolder, f)), f);
+        foreach (var f in new[] { "MODEL_CARD.md", "cases.csv" }) Assert.That(File.Exists(Path.Combine(folder, f)), f);
         foreach (var key in new[] { "preset", "training", "evaluation" }) Assert.That(card[key], Is.Not.Null, key);
+        // The card says whether it is the default; exactly one shipped model is (ModelName throws otherwise).
+        Assert.That((bool?)card["default"], Is.EqualTo(model == ModelName), "card.json \"default\"");
     }
 
     /// <summary>"case/method" → Dice, from an evaluation's cases.csv.</summary>
