@@ -76,11 +76,13 @@ public sealed class ModelCatalog : IDisposable
         }
         Engines = loaded;
         Unavailable = listed;
-        DefaultModel = loaded.Values.OfType<NetworkEngine>().FirstOrDefault(e => e.UnavailableReason is null)?.Card.Name;
+        var runnable = loaded.Values.OfType<NetworkEngine>().Where(e => e.UnavailableReason is null).ToList();
+        DefaultModel = (runnable.FirstOrDefault(e => e.Card.Name == ShippedModel.DefaultName) ?? runnable.FirstOrDefault())?.Card.Name;
     }
 
     /// <summary>
-    /// The model clients preselect (ModelCard.is_default): the first trained model that can run, in the order they were
+    /// The model clients preselect (ModelCard.is_default): the shipped default (<see cref="ShippedModel.DefaultName"/>, the
+    /// same as `demo`'s) when it is served and can run, else the first trained model that can run, in the order they were
     /// found; null when there is none. Never the identity placeholder, which registers nothing.
     /// </summary>
     public string? DefaultModel { get; }
