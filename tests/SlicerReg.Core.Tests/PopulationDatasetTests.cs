@@ -52,6 +52,30 @@ public class PopulationDatasetTests
     }
 
     [Test]
+    public void MixedModeDrawsBothKindsAboutEquallyAndEachFromItsOwnRange()
+    {
+        int orthogonal = 0, generalised = 0;
+        for (int n = 0; n < 400; n++)
+        {
+            var v = DatasetViews.Draw(ViewMode.Mixed, new Random(n));
+            if (v[0].CArm.PrimaryAngleDeg == 0 && v[1].CArm.PrimaryAngleDeg == 90) orthogonal++;
+            else
+            {
+                generalised++;
+                Assert.That(v[0].CArm.PrimaryAngleDeg, Is.InRange(-30.0, 30.0));
+                Assert.That(v[1].CArm.PrimaryAngleDeg, Is.InRange(60.0, 120.0));
+            }
+            // The same stream gives the same pair: a dataset is reproducible from its seed.
+            Assert.That(DatasetViews.Draw(ViewMode.Mixed, new Random(n)).Select(x => x.CArm.PrimaryAngleDeg), Is.EqualTo(v.Select(x => x.CArm.PrimaryAngleDeg)));
+        }
+        // Binomial(400, ½): sd 10, so 200 ± 50 fails only for a coin that is not fair.
+        Assert.That(orthogonal, Is.InRange(150, 250), $"{orthogonal} orthogonal, {generalised} generalised");
+        Assert.That(DatasetViews.ParseMode("Mixed"), Is.EqualTo(ViewMode.Mixed));
+        Assert.That(DatasetViews.Name(ViewMode.Mixed), Is.EqualTo("mixed"));
+        Assert.That(() => DatasetViews.ParseMode("both"), Throws.ArgumentException.With.Message.Contains("mixed"));
+    }
+
+    [Test]
     public void SplitIsDeterministicAndHasThePaperProportions()
     {
         var a = DatasetSplit.Assign(315, new[] { 235 / 315.0, 40 / 315.0, 40 / 315.0 }, 9);
