@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """The VTK side of the Slicer module with real VTK (Debian's python3-vtk9), on the real results of the real daemon: a
-network job of the shipped model (femur-tiny, which the client picks by itself) and an identity job, both registering a
+network job of the shipped default model (which the client picks by itself) and an identity job, both registering a
 DRR pair of the tiny atlas. The results go through SlicerRegLib.results.load_results (the module's loadResults) into a
 recording scene (recording_scene.py) that keeps the VTK objects the module built; Slicer itself is not installable here.
 
@@ -26,7 +26,17 @@ from SlicerRegLib.daemon import LocalDaemon
 from SlicerRegLib.results import ROLE_ATTRIBUTE, load_results
 from SlicerRegLib.volumes import Volume
 
-SHIPPED_MODEL = "femur-tiny"  # atlas/models/femur-tiny: on the tiny atlas's grid
+
+def shipped_default():
+    """The shipped model whose card says it is the default (ShippedModel.DefaultName; ShippedModelTests checks the two agree)."""
+    models = os.path.join(bs.ROOT, "atlas", "models")
+    names = [n for n in sorted(os.listdir(models)) if os.path.isfile(os.path.join(models, n, "card.json"))
+             and json.load(open(os.path.join(models, n, "card.json"))).get("default")]
+    assert len(names) == 1, f"exactly one card in atlas/models must say default: {names}"
+    return names[0]
+
+
+SHIPPED_MODEL = shipped_default()
 
 
 class BridgeVtkTests(unittest.TestCase):

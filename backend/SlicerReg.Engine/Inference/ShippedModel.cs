@@ -9,8 +9,9 @@ namespace SlicerReg.Engine.Inference;
 /// </summary>
 public static class ShippedModel
 {
-    /// <summary>The default model of `slicerreg demo` (and of anything else that needs "the" model).</summary>
-    public const string DefaultName = "femur-tiny";
+    /// <summary>The default model of `slicerreg demo`, the daemon (ModelCatalog.DefaultModel) and so the Slicer module; chosen by
+    /// measured accuracy on the paper grid (docs/training.md "Standard model"; its card says "default": true).</summary>
+    public const string DefaultName = "femur-standard";
 
     public static string Find(string name = DefaultName)
         => ShippedAtlas.FindFolder(Path.Combine("atlas", "models", name), f => File.Exists(Path.Combine(f, RegistrationNetwork.ConfigFileName)), out var looked)
