@@ -33,7 +33,7 @@ public class RadiographPlacementTests
         var (apMasked, latMasked) = (rendered[0].MaskedDrr, rendered[1].MaskedDrr);
         var head = RayTriangulation.Triangulate(ap, ap.Project(LeftHip)!.Value, lat, lat.Project(LeftHip)!.Value).Point;
 
-        using var registrar = Registrar.Load(ShippedModel.Find());
+        using var registrar = Registrar.Load(ShippedModel.Find("femur-tiny"));
         double Dice(bool leftSide)
         {
             var placement = AtlasPlacement.Create(head, leftSide, ap, lat);
@@ -57,7 +57,7 @@ public class RadiographPlacementTests
     [Test]
     public void A_masked_model_refuses_an_unmasked_radiograph_and_says_how_to_make_a_mask()
     {
-        var config = NetworkConfig.Load(Path.Combine(ShippedModel.Find(), RegistrationNetwork.ConfigFileName));
+        var config = NetworkConfig.Load(Path.Combine(ShippedModel.Find("femur-tiny"), RegistrationNetwork.ConfigFileName));
         Assert.That(config.Input, Is.EqualTo(NetworkConfig.Masked));
         var subject = SubjectGenerator.Generate(32, new SubjectOptions { Preset = NetworkPreset.Tiny });
         var view = DatasetViews.CArm(0).ToView();

@@ -166,7 +166,7 @@ public class TrainingRadiographsTests
     public void EvaluateRegistersTheRealisticRadiographsWhenAsked()
     {
         var manifest = DatasetManifest.Read(Data);
-        using var registrar = Registrar.Load(ShippedModel.Find());
+        using var registrar = Registrar.Load(ShippedModel.Find("femur-tiny"));
         DatasetEvaluation Evaluate(string radiographs) => DatasetEvaluator.Run(manifest, registrar,
             new EvaluationOptions { Split = "train", Methods = new[] { DatasetEvaluator.Identity, DatasetEvaluator.Full }, Radiographs = radiographs });
         var (clean, realistic) = (Evaluate(DatasetRadiographs.Drr), Evaluate(DatasetRadiographs.Realistic));

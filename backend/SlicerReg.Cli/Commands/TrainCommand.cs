@@ -65,6 +65,10 @@ public sealed class TrainCommand : ICommand
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, ev) => { ev.Cancel = true; cancel.Cancel(); };
         Console.CancelKeyPress += onCancel;
+        // SIGTERM (a batch system's or a service manager's stop) checkpoints like Ctrl-C. It also reaches a run started in the
+        // background of a non-interactive shell, where SIGINT is ignored from the start and Ctrl-C cannot arrive.
+        using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM,
+            ctx => { ctx.Cancel = true; cancel.Cancel(); });
         var bar = new ProgressBar("steps", quiet);
         try
         {
