@@ -5,18 +5,29 @@
 #
 #   docs/tools/refinement_report.sh OUT [COUNT (default 40)] [more evaluate options, e.g. --refine-grid tiny]
 #
-# Heavy: every subject is refined twice per evaluation (about 1–2 min each on the standard refine grid on 2 busy cores),
-# and the sweep refines each orthogonal subject 8 times. PAPER_GRID=1 also times one refinement on the paper refine grid.
+# MODEL (default: the shipped default model) names the model; the test subjects are simulated at its preset. The
+# orthogonal subjects also get `--realistic` radiographs, so the realistic-radiograph report (docs/radiographs.md) can
+# score the same subjects. The calibration sweep runs on its own SWEEP_COUNT (default 10) orthogonal subjects of seed 1503:
+# it refines each of them 8 times. SLICERREG names the command (default: this tree's ./slicerreg).
+# Heavy: every subject is refined twice per evaluation (about 20–30 s each on the standard refine grid on 2 quiet cores).
+# PAPER_GRID=1 also times one refinement on the paper refine grid.
 # Each step's wall time and the load average go to OUT/times.txt.
 set -euo pipefail
 out=${1:?usage: refinement_report.sh OUT [COUNT] [evaluate options]}
 count=${2:-40}
 shift $(( $# < 2 ? $# : 2 ))
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-slicerreg="$root/slicerreg"
-model="$root/atlas/models/femur-tiny"
+slicerreg="${SLICERREG:-$root/slicerreg}"
+default_model=$(/usr/bin/python3 - "$root/atlas/models" <<'PY'
+import json, pathlib, sys
+print(next(c.parent.name for c in sorted(pathlib.Path(sys.argv[1]).glob("*/card.json")) if json.load(open(c)).get("default")))
+PY
+)
+model="${MODEL:-$root/atlas/models/$default_model}"
+preset=$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["preset"])' "$model/card.json")
+sweep_count=${SWEEP_COUNT:-10}
 mkdir -p "$out"
-{ date -u; uname -n; nproc; } > "$out/machine.txt"
+{ date -u; uname -n; nproc; grep -m1 "model name" /proc/cpuinfo; echo "model $model (preset $preset)"; git -C "$root" rev-parse HEAD; } > "$out/machine.txt"
 step() {
     local name=$1; shift
     local t0; t0=$(date +%s.%N)
@@ -25,12 +36,13 @@ step() {
 }
 
 # Fresh seeds: the model card's test sets are seeds 1001 and 1002, its training set seed 1.
-step simulate-orthogonal "$slicerreg" simulate --out "$out/orthogonal" --count "$count" --seed 1501 --views orthogonal --preset tiny --split 0,0,1 --truth-grid paper --quiet
-step simulate-generalised "$slicerreg" simulate --out "$out/generalised" --count "$count" --seed 1502 --views generalised --preset tiny --split 0,0,1 --truth-grid paper --quiet
+step simulate-orthogonal "$slicerreg" simulate --out "$out/orthogonal" --count "$count" --seed 1501 --views orthogonal --preset "$preset" --split 0,0,1 --truth-grid paper --realistic --quiet
+step simulate-generalised "$slicerreg" simulate --out "$out/generalised" --count "$count" --seed 1502 --views generalised --preset "$preset" --split 0,0,1 --truth-grid paper --quiet
+step simulate-sweep "$slicerreg" simulate --out "$out/sweep" --count "$sweep_count" --seed 1503 --views orthogonal --preset "$preset" --split 0,0,1 --truth-grid paper --quiet
 methods=identity,affine,full,refined,refined-pose
 step evaluate-orthogonal "$slicerreg" evaluate --data "$out/orthogonal" --model "$model" --out "$out/eval-orthogonal" --methods "$methods" --quiet "$@"
 step evaluate-generalised "$slicerreg" evaluate --data "$out/generalised" --model "$model" --out "$out/eval-generalised" --methods "$methods" --quiet "$@"
-step calibration-sweep "$slicerreg" evaluate --data "$out/orthogonal" --model "$model" --out "$out/calibration" --methods full,refined,refined-pose \
+step calibration-sweep "$slicerreg" evaluate --data "$out/sweep" --model "$model" --out "$out/calibration" --methods full,refined,refined-pose \
     --calibration-sweep 0,2,5,10 --quiet "$@"
 
 # Seconds per refinement on each refine grid: the evaluations' refinement.csv (the grid they ran on), and one register each.
