@@ -33,6 +33,17 @@ public sealed class MemoryReclaimer(ILogger<MemoryReclaimer> log)
             _ = Task.Run(ReclaimWhenQuietAsync);
     }
 
+    /// <summary>
+    /// A job's end: its managed buffers are reported as <see cref="Released"/>, and the native heap is trimmed at once — the
+    /// engine's tensors were freed into glibc's heap, which keeps large buffers since Engine/Kernels/NativeHeap raised its
+    /// trim threshold, and a trim costs only the pages it returns.
+    /// </summary>
+    public void WorkFinished(long managedBytes)
+    {
+        Released(managedBytes);
+        ProcessMemory.TrimNativeHeap();
+    }
+
     async Task ReclaimWhenQuietAsync()
     {
         try

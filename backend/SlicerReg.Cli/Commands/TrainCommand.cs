@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using SlicerReg.Engine.Network;
 using SlicerReg.Plotting;
 using System.Globalization;
@@ -63,12 +64,11 @@ public sealed class TrainCommand : ICommand
         };
 
         using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, ev) => { ev.Cancel = true; cancel.Cancel(); };
-        Console.CancelKeyPress += onCancel;
-        // SIGTERM (a batch system's or a service manager's stop) checkpoints like Ctrl-C. It also reaches a run started in the
-        // background of a non-interactive shell, where SIGINT is ignored from the start and Ctrl-C cannot arrive.
-        using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM,
-            ctx => { ctx.Cancel = true; cancel.Cancel(); });
+        // Ctrl-C (SIGINT) and SIGTERM (a batch system's or a service manager's stop) both end the run with a checkpoint. SIGTERM
+        // also reaches a run started in the background of a non-interactive shell, where SIGINT is ignored from the start.
+        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Checkpoint);
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Checkpoint);
+        void Checkpoint(PosixSignalContext ctx) { ctx.Cancel = true; cancel.Cancel(); }
         var bar = new ProgressBar("steps", quiet);
         try
         {
@@ -92,7 +92,6 @@ public sealed class TrainCommand : ICommand
             Console.Error.WriteLine($"slicerreg train: interrupted; checkpoint written to {model} (continue with --resume)");
             return 1;
         }
-        finally { Console.CancelKeyPress -= onCancel; }
     }
 
     /// <summary>NAME_label.EXT beside NAME.EXT (the convention of `slicerreg phantom` and `simulate --from-ct`).</summary>

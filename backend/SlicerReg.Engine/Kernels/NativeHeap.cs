@@ -11,8 +11,8 @@ namespace SlicerReg.Engine.Kernels;
 /// where they land in a heap that keeps them (reliably on the main thread, where `train` and `register` run; glibc's
 /// per-thread arenas, which pool threads may already hold, still return a freed top of heap at once).
 /// Measured with <c>slicerreg bench --section train</c>, quiet AMD EPYC (docs/benchmark.md "Native heap"): standard
-/// training step 5.7–6.5 s → 2.8 s. The daemon gives the free heap back after each job (ProcessMemory.TrimNativeHeap in
-/// JobQueue), so it does not hold its peak between requests. Applied from the engine's module initializer (before libtorch allocates);
+/// training step 5.7–6.5 s → 2.8 s. The daemon gives the free heap back after each job (MemoryReclaimer.WorkFinished in the
+/// server), so it does not hold its peak between requests. Applied from the engine's module initializer (before libtorch allocates);
 /// <c>SLICERREG_MMAP_THRESHOLD=default</c> leaves glibc's own rule in place (for comparison runs).
 /// </summary>
 public static partial class NativeHeap

@@ -233,13 +233,8 @@ public sealed class JobQueue : BackgroundService
             _log.LogError(e, "job {JobId} crashed", job.Id);
             FinishFailed(job, JobFailureKind.Crashed, $"internal error: {e.GetType().Name}: {e.Message}");
         }
-        // The job dropped its radiographs when it finished; what the engine allocated and did not keep is garbage too. The
-        // engine's tensors were freed into glibc's heap, which keeps large buffers since Engine/Kernels/NativeHeap: trim it.
-        finally
-        {
-            _reclaimer.Released(Bytes(request) + (job.Results?.SpilledBytes ?? 0));
-            ProcessMemory.TrimNativeHeap();
-        }
+        // The job dropped its radiographs when it finished; what the engine allocated and did not keep is garbage too.
+        finally { _reclaimer.WorkFinished(Bytes(request) + (job.Results?.SpilledBytes ?? 0)); }
     }
 
     static long Bytes(RegistrationRequest? r) => r is null ? 0 : sizeof(float) * (r.Ap.Image.Pixels.LongLength + r.Lateral.Image.Pixels.LongLength);
