@@ -64,6 +64,7 @@ public sealed class EvaluateCommand : ICommand
             throw new UsageException("the refined methods refine the shipped atlas of the refine grid, not --atlas");
 
         var manifest = DatasetManifest.Read(data);
+        DatasetPlacement.Require(placement, manifest, manifest.Split(split)); // before anything is written
         // Default: the paper grid, as register writes its results, where the dataset has the truth to score it.
         bool paperTruth = manifest.Split(split).All(s => s.PaperLabel is not null);
         string scoreGrid = gridChoice ?? (paperTruth && atlas is null ? OutputGrid.Paper : OutputGrid.Model);

@@ -116,7 +116,7 @@ public static class DatasetEvaluator
                 var refineOptions = options.Refinement with { RefinePose = m == RefinedPose };
                 var start = r! with { AffineWarpedLabel = null, AffineWarpedAtlas = null, AffineWarpedMaskedAtlas = null };
                 var (refined, refinement) = RefinedRegistration.Run(options.RefineGrid, refineOptions, Pair(true).ApInAtlas, Pair(true).LateralInAtlas, start, cancel: cancel, device: options.Device);
-                refinements.Add(Record(s.Id, m, refinement, error));
+                refinements.Add(Record(s.Id, m, refinement, error, Pair(true).Placement));
                 scored.Add((m, OnGrid(Pair(true), refined, onto)));
             }
             foreach (var (m, result) in scored)
@@ -129,17 +129,22 @@ public static class DatasetEvaluator
         return new DatasetEvaluation(results, refinements, placements);
     }
 
-    /// <summary>The refinement's record; the residual is the recovered correction composed with the error put on the view (none: identity).</summary>
-    static RefinementRecord Record(string caseId, string method, RefinementResult r, ViewPerturbation? error)
+    /// <summary>
+    /// The refinement's record; the residual is the recovered correction, found in the atlas frame and moved back onto the
+    /// subject by the <paramref name="placement"/> (P⁻¹·C·P), composed with the error put on the view (none: identity).
+    /// </summary>
+    static RefinementRecord Record(string caseId, string method, RefinementResult r, ViewPerturbation? error, AtlasPlacement placement)
     {
         double correction = double.NaN, residualDeg = double.NaN, residualMm = double.NaN;
         if (r.Poses.Count == 2)
         {
             var c = r.Poses[1];
-            var residual = c.Matrix * (error?.Matrix ?? Mat4.Identity);
+            var back = placement.PatientToAtlas.Inverse();
+            var residual = back * c.Matrix * placement.PatientToAtlas * (error?.Matrix ?? Mat4.Identity);
+            var centre = back.TransformPoint(c.Centre);
             correction = c.AngleDeg;
             residualDeg = residual.Linear.RotationAngleDeg;
-            residualMm = (residual.TransformPoint(c.Centre) - c.Centre).Norm;
+            residualMm = (residual.TransformPoint(centre) - centre).Norm;
         }
         return new RefinementRecord(caseId, method, r.Seconds, r.PoseSteps, r.DeformationSteps, r.InitialNcc, r.FinalNcc,
                                     error?.AngleDeg ?? 0, correction, residualDeg, residualMm);
