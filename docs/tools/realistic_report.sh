@@ -57,7 +57,7 @@ n = clean[methods[0]]["cases"]
 print(f"Model {model}, {n} subjects, scored on the paper grid (mean ± sd).\n")
 print("| pipeline | method | Dice | ASSD (mm) | HD95 (mm) | n |")
 print("|---|---|---|---|---|---|")
-for name, s in (("clean (masked DRRs)", clean), ("realistic (intensity, drawn masks, head clicks)", realistic)):
+for name, s in (("clean (DRRs, no clicks)", clean), ("realistic (intensity, drawn masks, head clicks)", realistic)):
     for m in methods:
         v = s[m]
         print(f"| {name} | {m} | {ms(v, 'dice', 4)} | {ms(v, 'assd_mm', 2)} | {ms(v, 'hd95_mm', 2)} | {v['cases']} |")
