@@ -19,7 +19,8 @@ namespace SlicerReg.Engine.Evaluation;
 /// <c>refined</c> (Ψ after test-time refinement from the network's start, docs/refinement.md) and <c>refined-pose</c> (the
 /// same after correcting the lateral view's pose). Every method is scored on one grid (<see cref="EvaluationOptions.ScoreGrid"/>):
 /// the model's, or the paper grid against the subjects' paper-grid truth, every warp upsampled there as `register` writes it.
-/// The radiographs are the clean DRRs or the realistic ones (<see cref="EvaluationOptions.Radiographs"/>).
+/// The radiographs are the clean DRRs or the realistic ones (<see cref="EvaluationOptions.Radiographs"/>), placed by each
+/// subject's simulated head clicks as `register --head` places a user's, or not (<see cref="EvaluationOptions.Placement"/>).
 /// </summary>
 public static class DatasetEvaluator
 {
