@@ -101,6 +101,8 @@ public class EvaluateRefinedCliTests
     [TestCase(new[] { "--output-grid", "atlas.nrrd" }, 2, "model or paper")]
     [TestCase(new[] { "--methods", "refined,shiny" }, 2, "unknown method 'shiny'")]
     [TestCase(new[] { "--refine-iterations", "-1" }, 2, "-1")]
+    [TestCase(new[] { "--placement", "isocentre" }, 2, "--placement 'isocentre': expected head-clicks, none")]
+    [TestCase(new[] { "--placement", "head-clicks" }, 1, "needs the head clicks of `slicerreg simulate --realistic`")]
     public void BadEvaluateCommandLinesAreRefused(string[] extra, int exitCode, string message)
     {
         var (code, _, err) = SlicerRegProcess.Run(new[] { "evaluate", "--data", _data, "--model", _model, "--out", Path.Combine(_root, "never") }.Concat(extra).ToArray());

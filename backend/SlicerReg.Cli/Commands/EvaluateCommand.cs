@@ -10,7 +10,8 @@ namespace SlicerReg.Cli.Commands;
 /// <summary>
 /// `slicerreg evaluate`: registers every subject of a dataset split with a model and writes per-case metrics for the
 /// unregistered atlas, the affine module, the full network and the test-time refinements, their summary and plots
-/// (docs/training.md, docs/refinement.md), from the clean DRRs or the realistic radiographs (--radiographs); with --calibration-sweep, once per size of lateral-view calibration error.
+/// (docs/training.md, docs/refinement.md), from the clean DRRs or the realistic radiographs (--radiographs), the atlas frame placed by the subjects' simulated head clicks
+/// or not (--placement); with --calibration-sweep, once per size of lateral-view calibration error.
 /// </summary>
 public sealed class EvaluateCommand : ICommand
 {
@@ -18,8 +19,10 @@ public sealed class EvaluateCommand : ICommand
     public string Summary => "score a trained model on a dataset split against the CT ground truth (Dice, Jaccard, ASSD, HD95, SSIM)";
     public string Usage => "slicerreg evaluate --data DIR --model MODEL --out DIR [--split test] [--methods identity,affine,full,refined,refined-pose]\n" +
                            $"             [--output-grid model|paper] {RefineArguments.SettingsUsage} [--calibration-sweep 0,2,5,10]\n" +
-                           "             [--radiographs drr|realistic] [--atlas CT [--atlas-label LABEL]] [--device cpu|cuda] [--quiet]\n" +
-                           "             --output-grid: the grid scored on; default paper when the dataset has paper-grid truth (simulate --truth-grid paper), else model";
+                           "             [--radiographs drr|realistic] [--placement head-clicks|none] [--atlas CT [--atlas-label LABEL]] [--device cpu|cuda] [--quiet]\n" +
+                           "             --output-grid: the grid scored on; default paper when the dataset has paper-grid truth (simulate --truth-grid paper), else model\n" +
+                           "             --placement: head-clicks places the atlas frame on each subject's simulated head clicks (simulate --realistic) as register --head\n" +
+                           "             does and writes placement.csv; none keeps the dataset's frame; default head-clicks with --radiographs realistic, else none";
     public IReadOnlySet<string> Flags { get; } = new HashSet<string> { "quiet" };
 
     public int Run(Arguments args, TextWriter stdout)
@@ -33,6 +36,7 @@ public sealed class EvaluateCommand : ICommand
         string device = args.Option("device") ?? "cpu";
         string? gridChoice = args.Option("output-grid"), sweepText = args.Option("calibration-sweep");
         string radiographs = args.Option("radiographs") ?? DatasetRadiographs.Drr;
+        string? placement = args.Option("placement");
         var (refineGrid, refinement) = RefineArguments.Settings(args);
         bool quiet = args.Flag("quiet");
         args.RejectUnknown();
@@ -48,6 +52,9 @@ public sealed class EvaluateCommand : ICommand
         catch (ArgumentException e) { throw new UsageException($"--calibration-sweep: {e.Message}"); }
         if (radiographs is not (DatasetRadiographs.Drr or DatasetRadiographs.Realistic))
             throw new UsageException($"--radiographs '{radiographs}': evaluate takes {DatasetRadiographs.Drr} or {DatasetRadiographs.Realistic} ({DatasetRadiographs.Mixed} is a training choice)");
+        if (placement is not null && !DatasetPlacement.Names.Contains(placement))
+            throw new UsageException($"--placement '{placement}': expected {string.Join(", ", DatasetPlacement.Names)}");
+        placement ??= DatasetPlacement.Default(radiographs);
         if (atlasLabel is not null && atlas is null) throw new UsageException("--atlas-label needs --atlas");
         if (atlas is not null) atlasLabel ??= TrainCommand.LabelBeside(atlas);
 
@@ -57,6 +64,7 @@ public sealed class EvaluateCommand : ICommand
             throw new UsageException("the refined methods refine the shipped atlas of the refine grid, not --atlas");
 
         var manifest = DatasetManifest.Read(data);
+        DatasetPlacement.Require(placement, manifest, manifest.Split(split)); // before anything is written
         // Default: the paper grid, as register writes its results, where the dataset has the truth to score it.
         bool paperTruth = manifest.Split(split).All(s => s.PaperLabel is not null);
         string scoreGrid = gridChoice ?? (paperTruth && atlas is null ? OutputGrid.Paper : OutputGrid.Model);
@@ -65,7 +73,7 @@ public sealed class EvaluateCommand : ICommand
                              : "scoring on the model's grid: the dataset has no ground truth on the paper grid (simulate --truth-grid paper writes it)");
         using var registrar = Registrar.Load(model, device, atlas, atlasLabel);
         var options = new EvaluationOptions { Split = split, Methods = methods, ScoreGrid = scoreGrid, RefineGrid = refineGrid, Refinement = refinement, Device = device,
-                                           Radiographs = radiographs };
+                                           Radiographs = radiographs, Placement = placement };
         var bar = new ProgressBar("cases", quiet);
         Directory.CreateDirectory(outDir);
         IReadOnlyList<string> written;
@@ -74,14 +82,22 @@ public sealed class EvaluateCommand : ICommand
             var evaluation = DatasetEvaluator.Run(manifest, registrar, options, (done, total, _) => bar.Report(done, total));
             written = evaluation.Write(outDir);
             PrintDice(stdout, methods, evaluation, "");
+            if (evaluation.Placements.Count > 0) stdout.WriteLine(PlacementRecord.Summary(evaluation.Placements));
         }
         else
         {
             var levels = CalibrationSweep.Run(manifest, registrar, options, sweep, (done, total, _) => bar.Report(done, total));
             written = CalibrationSweep.Write(outDir, levels);
-            foreach (var level in levels) PrintDice(stdout, methods, level.Evaluation, string.Create(CultureInfo.InvariantCulture, $"{level.ErrorDeg,4:0.#}° "));
+            foreach (var level in levels)
+            {
+                string prefix = string.Create(CultureInfo.InvariantCulture, $"{level.ErrorDeg,4:0.#}° ");
+                PrintDice(stdout, methods, level.Evaluation, prefix);
+                if (level.Evaluation.Placements.Count > 0) stdout.WriteLine(prefix + PlacementRecord.Summary(level.Evaluation.Placements));
+            }
         }
-        stdout.WriteLine($"scored on the {scoreGrid} grid{(radiographs == DatasetRadiographs.Realistic ? ", from the realistic radiographs with the drawn masks" : "")}; wrote {string.Join(", ", written.Select(f => Path.GetRelativePath(outDir, f)))} to {outDir}");
+        string from = (radiographs == DatasetRadiographs.Realistic ? ", from the realistic radiographs with the drawn masks" : "")
+                      + (placement == DatasetPlacement.HeadClicks ? ", placed by the head clicks" : "");
+        stdout.WriteLine($"scored on the {scoreGrid} grid{from}; wrote {string.Join(", ", written.Select(f => Path.GetRelativePath(outDir, f)))} to {outDir}");
         return 0;
     }
 

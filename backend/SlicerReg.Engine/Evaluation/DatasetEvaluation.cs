@@ -3,10 +3,13 @@ using SlicerReg.Plotting;
 
 namespace SlicerReg.Engine.Evaluation;
 
-/// <summary>The scored cases of an evaluation (<see cref="DatasetEvaluator"/>) and the refinements made for them.</summary>
-public sealed record DatasetEvaluation(IReadOnlyList<EvaluatedCase> Cases, IReadOnlyList<RefinementRecord> Refinements)
+/// <summary>
+/// The scored cases of an evaluation (<see cref="DatasetEvaluator"/>), the refinements made for them and, when it placed
+/// the atlas frame by the head clicks, each subject's placement.
+/// </summary>
+public sealed record DatasetEvaluation(IReadOnlyList<EvaluatedCase> Cases, IReadOnlyList<RefinementRecord> Refinements, IReadOnlyList<PlacementRecord> Placements)
 {
-    /// <summary>The evaluation report (<see cref="EvaluationReport"/>) and, when methods were refined, refinement.csv; returns the paths.</summary>
+    /// <summary>The evaluation report (<see cref="EvaluationReport"/>), refinement.csv when methods were refined, placement.csv when placed by the clicks; returns the paths.</summary>
     public IReadOnlyList<string> Write(string dir)
     {
         var written = EvaluationReport.Write(dir, Cases).ToList();
@@ -14,6 +17,12 @@ public sealed record DatasetEvaluation(IReadOnlyList<EvaluatedCase> Cases, IRead
         {
             string path = Path.Combine(dir, RefinementRecord.FileName);
             RefinementRecord.WriteCsv(path, Refinements);
+            written.Add(path);
+        }
+        if (Placements.Count > 0)
+        {
+            string path = Path.Combine(dir, PlacementRecord.FileName);
+            PlacementRecord.WriteCsv(path, Placements);
             written.Add(path);
         }
         return written;

@@ -19,7 +19,8 @@ namespace SlicerReg.Engine.Evaluation;
 /// <c>refined</c> (Ψ after test-time refinement from the network's start, docs/refinement.md) and <c>refined-pose</c> (the
 /// same after correcting the lateral view's pose). Every method is scored on one grid (<see cref="EvaluationOptions.ScoreGrid"/>):
 /// the model's, or the paper grid against the subjects' paper-grid truth, every warp upsampled there as `register` writes it.
-/// The radiographs are the clean DRRs or the realistic ones (<see cref="EvaluationOptions.Radiographs"/>).
+/// The radiographs are the clean DRRs or the realistic ones (<see cref="EvaluationOptions.Radiographs"/>), placed by each
+/// subject's simulated head clicks as `register --head` places a user's, or not (<see cref="EvaluationOptions.Placement"/>).
 /// </summary>
 public static class DatasetEvaluator
 {
@@ -60,15 +61,20 @@ public static class DatasetEvaluator
             throw new ArgumentException($"radiographs '{options.Radiographs}': evaluate registers {DatasetRadiographs.Drr} or {DatasetRadiographs.Realistic} radiographs ({DatasetRadiographs.Mixed} is a training choice)");
         DatasetRadiographs.Require(options.Radiographs, manifest, subjects);
         bool realistic = options.Radiographs == DatasetRadiographs.Realistic;
+        string placement = options.Placement ?? DatasetPlacement.Default(options.Radiographs);
+        DatasetPlacement.Require(placement, manifest, subjects);
+        bool placed = placement == DatasetPlacement.HeadClicks;
 
-        // The grid every method is scored on, and the refined results' way onto it (on the model's grid: the model's atlas).
+        // The grid every method is scored on, and the way onto it of the results moved back onto the subject and of the
+        // refined ones (on the model's grid: the model's atlas warped by their field, onto the truth's grid).
         var scoreGrid = paper ? OutputGrid.Resolve(OutputGrid.Paper) : new OutputGrid(OutputGrid.Model, null, null);
-        var refinedOnto = paper ? scoreGrid : new OutputGrid(OutputGrid.Model, registrar.AtlasCt, registrar.AtlasLabel);
+        var onto = paper ? scoreGrid : new OutputGrid(OutputGrid.Model, registrar.AtlasCt, registrar.AtlasLabel);
         var reference = paper ? Reference.Of(scoreGrid.AtlasCt!, scoreGrid.AtlasLabel!) : Reference.Of(registrar);
         bool masked = registrar.Config.Input == NetworkConfig.Masked;
         bool network = methods.Any(m => m != Identity);
         var results = new List<EvaluatedCase>();
         var refinements = new List<RefinementRecord>();
+        var placements = new List<PlacementRecord>();
         for (int n = 0; n < subjects.Count; n++)
         {
             cancel.ThrowIfCancellationRequested();
@@ -79,33 +85,40 @@ public static class DatasetEvaluator
             var latFiles = s.Views.First(v => v.View.Name == "lateral");
             // The lateral view's calibration error: put on here, or already in the dataset's files.
             var error = options.CalibrationError?.Draw(CalibrationError.View, ViewFile.Read(manifest.PathOf(latFiles.ViewJson)), s.Seed!.Value) ?? latFiles.CalibrationError;
-            var prepared = new Dictionary<bool, (Radiograph Ap, Radiograph Lateral)>(); // realistic: per masked/unmasked, prepared once
-            Radiograph Read(ViewFiles f, bool maskedFile)
+            var head = placed ? RealisticPair.Clicks(manifest, s) : null;
+            // Per masked/unmasked: the pair prepared and placed as `register` does it (PreparedPair), once. A put-on error
+            // moves the lateral view first, so the clicks are triangulated with the stated view, as a user's would be.
+            var pairs = new Dictionary<bool, PreparedPair>();
+            PreparedPair Pair(bool maskedFile)
             {
-                Radiograph r;
-                if (realistic)
+                if (pairs.TryGetValue(maskedFile, out var pair)) return pair;
+                if (realistic) pair = RealisticPair.Prepare(manifest, s, apFiles, latFiles, maskedFile, head, options.CalibrationError is null ? null : error);
+                else
                 {
-                    if (!prepared.TryGetValue(maskedFile, out var pair))
-                    {
-                        var p = RealisticPair.Prepare(manifest, s, apFiles, latFiles, maskedFile);
-                        prepared[maskedFile] = pair = (p.Ap.Radiograph, p.Lateral.Radiograph);
-                    }
-                    r = f == latFiles ? pair.Lateral : pair.Ap;
+                    string apPath = manifest.PathOf(maskedFile ? apFiles.MaskedDrr : apFiles.Drr), latPath = manifest.PathOf(maskedFile ? latFiles.MaskedDrr : latFiles.Drr);
+                    var (ap, lat) = (Radiograph.Read(apPath), Radiograph.Read(latPath));
+                    if (options.CalibrationError is not null) lat = new Radiograph(lat.Image, error!.Apply(lat.View));
+                    // A DRR holds line integrals already: the preparation leaves its pixels as they are and only places.
+                    pair = PreparedPair.Prepare(ap, Empty, apPath, lat, Empty, latPath, new RegistrationInputs { Kind = RadiographKind.LineIntegral, Head = head }, _ => { });
                 }
-                else r = Radiograph.Read(manifest.PathOf(maskedFile ? f.MaskedDrr : f.Drr));
-                return options.CalibrationError is not null && f == latFiles ? new Radiograph(r.Image, error!.Apply(r.View)) : r;
+                return pairs[maskedFile] = pair;
             }
-            RegistrationResult? r = network ? registrar.Register(Read(apFiles, masked), Read(latFiles, masked), cancel: cancel, withAffineOnly: methods.Contains(Affine)) : null;
-            var onGrid = methods.Any(m => m is Affine or Full) ? scoreGrid.Apply(r!) : null;
+            if (placed && Pair(masked).Head is { } h) placements.Add(new PlacementRecord(s.Id, h.Point, h.RayDistanceMm, DatasetPlacement.TrueHead(s)));
+            // The result on the subject, on the score grid: without a placement the network's own volumes serve on the
+            // model grid; a placed result lies on grids moved with the subject, so the atlas is warped by its field onto the truth's.
+            RegistrationResult OnGrid(PreparedPair pair, RegistrationResult r, OutputGrid unplaced)
+                => ReferenceEquals(pair.Placement, AtlasPlacement.Identity) ? unplaced.Apply(r) : onto.Apply(pair.ToPatient(r));
+            RegistrationResult? r = network ? registrar.Register(Pair(masked).ApInAtlas, Pair(masked).LateralInAtlas, cancel: cancel, withAffineOnly: methods.Contains(Affine)) : null;
+            var onGrid = methods.Any(m => m is Affine or Full) ? OnGrid(Pair(masked), r!, scoreGrid) : null;
             var scored = new List<(string Method, RegistrationResult? Result)>();
             foreach (var m in methods)
             {
                 if (m is Identity or Affine or Full) { scored.Add((m, onGrid)); continue; }
                 var refineOptions = options.Refinement with { RefinePose = m == RefinedPose };
                 var start = r! with { AffineWarpedLabel = null, AffineWarpedAtlas = null, AffineWarpedMaskedAtlas = null };
-                var (refined, refinement) = RefinedRegistration.Run(options.RefineGrid, refineOptions, Read(apFiles, true), Read(latFiles, true), start, cancel: cancel, device: options.Device);
-                refinements.Add(Record(s.Id, m, refinement, error));
-                scored.Add((m, refinedOnto.Apply(refined)));
+                var (refined, refinement) = RefinedRegistration.Run(options.RefineGrid, refineOptions, Pair(true).ApInAtlas, Pair(true).LateralInAtlas, start, cancel: cancel, device: options.Device);
+                refinements.Add(Record(s.Id, m, refinement, error, Pair(true).Placement));
+                scored.Add((m, OnGrid(Pair(true), refined, onto)));
             }
             foreach (var (m, result) in scored)
             {
@@ -114,20 +127,25 @@ public static class DatasetEvaluator
             }
             progress?.Invoke(n + 1, subjects.Count, s.Id);
         }
-        return new DatasetEvaluation(results, refinements);
+        return new DatasetEvaluation(results, refinements, placements);
     }
 
-    /// <summary>The refinement's record; the residual is the recovered correction composed with the error put on the view (none: identity).</summary>
-    static RefinementRecord Record(string caseId, string method, RefinementResult r, ViewPerturbation? error)
+    /// <summary>
+    /// The refinement's record; the residual is the recovered correction, found in the atlas frame and moved back onto the
+    /// subject by the <paramref name="placement"/> (P⁻¹·C·P), composed with the error put on the view (none: identity).
+    /// </summary>
+    static RefinementRecord Record(string caseId, string method, RefinementResult r, ViewPerturbation? error, AtlasPlacement placement)
     {
         double correction = double.NaN, residualDeg = double.NaN, residualMm = double.NaN;
         if (r.Poses.Count == 2)
         {
             var c = r.Poses[1];
-            var residual = c.Matrix * (error?.Matrix ?? Mat4.Identity);
+            var back = placement.PatientToAtlas.Inverse();
+            var residual = back * c.Matrix * placement.PatientToAtlas * (error?.Matrix ?? Mat4.Identity);
+            var centre = back.TransformPoint(c.Centre);
             correction = c.AngleDeg;
             residualDeg = residual.Linear.RotationAngleDeg;
-            residualMm = (residual.TransformPoint(c.Centre) - c.Centre).Norm;
+            residualMm = (residual.TransformPoint(centre) - centre).Norm;
         }
         return new RefinementRecord(caseId, method, r.Seconds, r.PoseSteps, r.DeformationSteps, r.InitialNcc, r.FinalNcc,
                                     error?.AngleDeg ?? 0, correction, residualDeg, residualMm);
@@ -169,6 +187,8 @@ public static class DatasetEvaluator
             yield return (m, CaseMetrics.Compute(caseId, truthFemur, labels, truthImage, image, reference.Ssim, label: 1));
         }
     }
+
+    static readonly IReadOnlyDictionary<string, string> Empty = new Dictionary<string, string>();
 
     static RegistrationResult Need(RegistrationResult? r, string method)
         => r ?? throw new ArgumentException($"method '{method}' needs a registration result");

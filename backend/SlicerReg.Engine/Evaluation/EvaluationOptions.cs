@@ -31,5 +31,11 @@ public sealed record EvaluationOptions
     /// (`simulate --realistic`'s, prepared as `register` prepares a user's, with the drawn masks; <see cref="Pipeline.RealisticPair"/>).
     /// </summary>
     public string Radiographs { get; init; } = DatasetRadiographs.Drr;
+    /// <summary>
+    /// Where the atlas frame is placed on each subject (<see cref="DatasetPlacement"/>): by its simulated head clicks,
+    /// triangulated as `register --head` does, the results moved back onto the subject before they are scored; or none.
+    /// Null: <see cref="DatasetPlacement.Default"/> of <see cref="Radiographs"/> (the clicks for realistic radiographs).
+    /// </summary>
+    public string? Placement { get; init; }
     public string Device { get; init; } = "cpu";
 }

@@ -17,8 +17,11 @@ public sealed record PreparedPair(PreparedRadiograph Ap, PreparedRadiograph Late
 {
     public const string PlacementFile = "placement.json";
 
-    public Radiograph ApInAtlas => Placement.ToAtlas(Ap.Radiograph);
-    public Radiograph LateralInAtlas => Placement.ToAtlas(Lateral.Radiograph);
+    public Radiograph ApInAtlas => InAtlas(Ap.Radiograph);
+    public Radiograph LateralInAtlas => InAtlas(Lateral.Radiograph);
+
+    /// <summary>The radiograph moved into the atlas frame (the identity placement leaves it as it is, to the last bit, as <see cref="ToPatient"/> does).</summary>
+    Radiograph InAtlas(Radiograph r) => ReferenceEquals(Placement, AtlasPlacement.Identity) ? r : Placement.ToAtlas(r);
 
     /// <summary>
     /// Prepares <paramref name="ap"/> and <paramref name="lateral"/> as read (kind from <paramref name="inputs"/> or their

@@ -80,7 +80,7 @@ public sealed class DatasetSubjects : IDisposable
         if (!NetworkInputs.SameGrid(ct.Geometry, _grid))
             throw new ImageFormatException(ctPath, $"subject grid {ct.Geometry} differs from the atlas grid {_grid} (dataset and atlas must share the preset's grid)");
         var (apFiles, latFiles) = (FindView(subject, "ap", 0), FindView(subject, "lateral", 1));
-        var (ap, lat) = UsesRealistic(subject) ? RealisticPair.Prepare(_manifest, subject, apFiles, latFiles, _input == NetworkConfig.Masked) : (ReadDrr(apFiles), ReadDrr(latFiles));
+        var (ap, lat) = UsesRealistic(subject) ? ReadRealistic(subject, apFiles, latFiles) : (ReadDrr(apFiles), ReadDrr(latFiles));
         var (apNet, latNet) = (NetworkInputs.ToNetworkDetector(ap.Radiograph, _preset, ap.Origin), NetworkInputs.ToNetworkDetector(lat.Radiograph, _preset, lat.Origin));
         return new SubjectTensors
         {
@@ -98,6 +98,13 @@ public sealed class DatasetSubjects : IDisposable
     ViewFiles FindView(SubjectEntry subject, string name, int fallbackIndex)
         => subject.Views.FirstOrDefault(x => x.View.Name == name)
            ?? (subject.Views.Count == 2 ? subject.Views[fallbackIndex] : throw new ImageFormatException(_manifest.PathOf(DatasetManifest.FileName), $"subject {subject.Id} has no \"{name}\" view"));
+
+    /// <summary>The realistic pair without head clicks: training keeps the dataset's frame (placement: the identity).</summary>
+    ((Radiograph Radiograph, string Origin) Ap, (Radiograph Radiograph, string Origin) Lateral) ReadRealistic(SubjectEntry subject, ViewFiles ap, ViewFiles lateral)
+    {
+        var pair = RealisticPair.Prepare(_manifest, subject, ap, lateral, _input == NetworkConfig.Masked);
+        return ((pair.Ap.Radiograph, RealisticPair.Origin(_manifest, subject, ap)), (pair.Lateral.Radiograph, RealisticPair.Origin(_manifest, subject, lateral)));
+    }
 
     (Radiograph Radiograph, string Origin) ReadDrr(ViewFiles v)
     {

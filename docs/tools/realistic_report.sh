@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The issue-16 report (docs/radiographs.md, "The report"): the whole realistic pipeline against the clean-DRR pipeline on
+# the same subjects, scored on the paper grid.
+#
+#   docs/tools/realistic_report.sh DATA OUT [more evaluate options, e.g. --refine-grid tiny]
+#
+# DATA: a dataset simulated with `--realistic --truth-grid paper` (e.g. refinement_report.sh's OUT/orthogonal, or
+#   slicerreg simulate --out DATA --count 40 --seed 1501 --views orthogonal --preset PRESET --split 0,0,1 --truth-grid paper --realistic).
+# Two evaluations of its test split: clean (`--radiographs drr`: the masked DRRs, no placement) and realistic
+# (`--radiographs realistic`: intensity → line integral → the drawn masks → the atlas frame placed on the simulated ±3 px
+# head clicks, triangulated as `register --head` does → network → refinement → results moved back onto the subject).
+# Then one Markdown table: pipeline × method, Dice/ASSD/HD95 mean ± sd, the realistic − clean Dice difference per method
+# (paired over the subjects), and the clicks' ray distance and placement error (OUT/realistic/placement.csv).
+# MODEL (default: the shipped default model, "default": true in atlas/models/*/card.json) names the model; METHODS
+# (default full,refined) the methods. SLICERREG names the command (default: this tree's ./slicerreg).
+# Heavy: every subject is refined once per refined method and pipeline (about 20–30 s each on the standard refine grid on 2 quiet cores).
+# Each step's wall time and the load average go to OUT/times.txt.
+set -euo pipefail
+data=${1:?usage: realistic_report.sh DATA OUT [evaluate options]}
+out=${2:?usage: realistic_report.sh DATA OUT [evaluate options]}
+shift 2
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+slicerreg="${SLICERREG:-$root/slicerreg}"
+default_model=$(/usr/bin/python3 - "$root/atlas/models" <<'PY'
+import json, pathlib, sys
+print(next(c.parent.name for c in sorted(pathlib.Path(sys.argv[1]).glob("*/card.json")) if json.load(open(c)).get("default")))
+PY
+)
+model="${MODEL:-$root/atlas/models/$default_model}"
+methods="${METHODS:-full,refined}"
+mkdir -p "$out"
+{ date -u; uname -n; nproc; grep -m1 "model name" /proc/cpuinfo; echo "model $model, data $data, methods $methods"; git -C "$root" rev-parse HEAD; } > "$out/machine.txt"
+step() {
+    local name=$1; shift
+    local t0; t0=$(date +%s.%N)
+    "$@" > "$out/$name.log"
+    printf '%-22s %8.1f s   load %s\n' "$name" "$(echo "$(date +%s.%N) - $t0" | bc)" "$(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/times.txt"
+}
+
+step evaluate-clean "$slicerreg" evaluate --data "$data" --model "$model" --out "$out/clean" --methods "$methods" --output-grid paper \
+    --radiographs drr --placement none --quiet "$@"
+step evaluate-realistic "$slicerreg" evaluate --data "$data" --model "$model" --out "$out/realistic" --methods "$methods" --output-grid paper \
+    --radiographs realistic --placement head-clicks --quiet "$@"
+
+/usr/bin/python3 - "$out" "$model" <<'PY' | tee "$out/report.md"
+import csv, json, statistics, sys
+out, model = sys.argv[1], sys.argv[2]
+def load(p):
+    summary = json.load(open(f"{out}/{p}/summary.json"))
+    dice = {(r["case"], r["method"]): float(r["dice"]) for r in csv.DictReader(open(f"{out}/{p}/cases.csv"))}
+    return summary["methods"], summary["summary"], dice
+methods, clean, clean_dice = load("clean")
+_, realistic, realistic_dice = load("realistic")
+def ms(v, key, digits):
+    return f"{v[key]['mean']:.{digits}f} ± {v[key]['sd']:.{digits}f}"
+n = clean[methods[0]]["cases"]
+print(f"Model {model}, {n} subjects, scored on the paper grid (mean ± sd).\n")
+print("| pipeline | method | Dice | ASSD (mm) | HD95 (mm) | n |")
+print("|---|---|---|---|---|---|")
+for name, s in (("clean (DRRs, no clicks)", clean), ("realistic (intensity, drawn masks, head clicks)", realistic)):
+    for m in methods:
+        v = s[m]
+        print(f"| {name} | {m} | {ms(v, 'dice', 4)} | {ms(v, 'assd_mm', 2)} | {ms(v, 'hd95_mm', 2)} | {v['cases']} |")
+print("\n| method | realistic − clean Dice (mean of the paired differences ± sd) | largest loss | within 0.01 |")
+print("|---|---|---|---|")
+for m in methods:
+    d = [realistic_dice[k] - clean_dice[k] for k in clean_dice if k[1] == m and k in realistic_dice]
+    mean = statistics.fmean(d)
+    sd = statistics.stdev(d) if len(d) > 1 else 0.0
+    print(f"| {m} | {mean:+.4f} ± {sd:.4f} (n = {len(d)}) | {min(d):+.4f} | {'yes' if mean >= -0.01 else 'no'} |")
+rows = list(csv.DictReader(open(f"{out}/realistic/placement.csv")))
+def stat(key):
+    v = [float(r[key]) for r in rows if r[key]]
+    return f"mean {statistics.fmean(v):.2f} mm, largest {max(v):.2f} mm" if v else "not recorded"
+print(f"\nHead clicks ({len(rows)} subjects): ray distance {stat('ray_distance_mm')}; "
+      f"placement error (triangulated − true head centre) {stat('placement_error_mm')}.")
+PY
+cat "$out/times.txt"
