@@ -12,7 +12,9 @@
 # Then one Markdown table: pipeline × method, Dice/ASSD/HD95 mean ± sd, the realistic − clean Dice difference per method
 # (paired over the subjects), and the clicks' ray distance and placement error (OUT/realistic/placement.csv).
 # MODEL (default: the shipped default model, "default": true in atlas/models/*/card.json) names the model; METHODS
-# (default full,refined) the methods. SLICERREG names the command (default: this tree's ./slicerreg).
+# (default full,refined) the methods. SLICERREG names the command (default: this tree's ./slicerreg). CLEAN names an
+# evaluation of DATA already made with these options and at least METHODS (e.g. refinement_report.sh's
+# OUT/eval-orthogonal): the clean pipeline is then taken from it instead of being evaluated again.
 # Heavy: every subject is refined once per refined method and pipeline (about 20–30 s each on the standard refine grid on 2 quiet cores).
 # Each step's wall time and the load average go to OUT/times.txt.
 set -euo pipefail
@@ -37,20 +39,24 @@ step() {
     printf '%-22s %8.1f s   load %s\n' "$name" "$(echo "$(date +%s.%N) - $t0" | bc)" "$(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/times.txt"
 }
 
+if [ -n "${CLEAN:-}" ]; then
+    ln -sfn "$(cd "$CLEAN" && pwd)" "$out/clean"
+else
 step evaluate-clean "$slicerreg" evaluate --data "$data" --model "$model" --out "$out/clean" --methods "$methods" --output-grid paper \
     --radiographs drr --placement none --quiet "$@"
+fi
 step evaluate-realistic "$slicerreg" evaluate --data "$data" --model "$model" --out "$out/realistic" --methods "$methods" --output-grid paper \
     --radiographs realistic --placement head-clicks --quiet "$@"
 
-/usr/bin/python3 - "$out" "$model" <<'PY' | tee "$out/report.md"
+/usr/bin/python3 - "$out" "$model" "$methods" <<'PY' | tee "$out/report.md"
 import csv, json, statistics, sys
-out, model = sys.argv[1], sys.argv[2]
+out, model, methods = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
 def load(p):
     summary = json.load(open(f"{out}/{p}/summary.json"))
     dice = {(r["case"], r["method"]): float(r["dice"]) for r in csv.DictReader(open(f"{out}/{p}/cases.csv"))}
-    return summary["methods"], summary["summary"], dice
-methods, clean, clean_dice = load("clean")
-_, realistic, realistic_dice = load("realistic")
+    return summary["summary"], dice
+clean, clean_dice = load("clean")
+realistic, realistic_dice = load("realistic")
 def ms(v, key, digits):
     return f"{v[key]['mean']:.{digits}f} ± {v[key]['sd']:.{digits}f}"
 n = clean[methods[0]]["cases"]
