@@ -81,13 +81,6 @@ public sealed class RegisterCommand : ICommand
     public static Radiograph ReadRadiograph(string path, string? viewFile)
     {
         if (viewFile is null) return Radiograph.Read(path);
-        var view = ViewFile.Load(viewFile);
-        var v = VolumeFile.Read(path);
-        if (v.Size.K != 1 || v.Components != 1) throw new ImageFormatException(path, $"a radiograph must be one slice of one component, got {v.Size}×{v.Components}");
-        if (v.Size.I != view.Columns || v.Size.J != view.Rows)
-            throw new ImageFormatException(path, $"image is {v.Size.I} columns × {v.Size.J} rows but the view {viewFile} says {view.Columns} × {view.Rows}");
-        var pixels = new float[v.VoxelCount];
-        for (long n = 0; n < pixels.LongLength; n++) pixels[n] = (float)v.GetElement(n);
-        return new Radiograph(new Image2D(view.Columns, view.Rows, view.ColumnSpacingMm, view.RowSpacingMm, pixels), view);
+        return Radiograph.FromVolume(VolumeFile.Read(path), ViewFile.Load(viewFile), path, viewFile);
     }
 }
