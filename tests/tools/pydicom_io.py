@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Independent DICOM writer/reader for SlicerReg's DICOM reader tests (uses Debian's python3-pydicom).
 
-  pydicom_io.py make OUT.dcm IN.raw IN.json
+  pydicom_io.py make OUT.dcm IN.raw IN.json [DUMP_PREFIX]
       IN.raw: the pixel cells as stored, little endian (uint8 or uint16 per BitsAllocated), column fastest, row 0 first;
               written verbatim as Pixel Data (7FE0,0010).
       IN.json: {"rows", "columns", "bits_allocated", "bits_stored", "pixel_representation", "photometric",
@@ -13,6 +13,7 @@
                    data, whose undefined-length item nests another undefined-length sequence and holds decoy
                    Rows/Columns/PhotometricInterpretation values that a reader must not take for the image's),
                "encapsulated": true  (Pixel Data as encapsulated fragments, as a compressed transfer syntax has them).
+      With DUMP_PREFIX, then reads OUT.dcm back and dumps it as `dump` does (one Python start instead of two).
   pydicom_io.py dump IN.dcm OUT_PREFIX
       writes OUT_PREFIX.raw: pydicom's pixel_array after its modality LUT (apply_modality_lut), float64 little
       endian, and OUT_PREFIX.json {"rows", "columns", "transfer_syntax", "is_implicit_vr", "photometric", "modality",
@@ -114,8 +115,10 @@ def dump(path, prefix):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 5 and sys.argv[1] == "make":
+    if len(sys.argv) in (5, 6) and sys.argv[1] == "make":
         make(sys.argv[2], sys.argv[3], sys.argv[4])
+        if len(sys.argv) == 6:
+            dump(sys.argv[2], sys.argv[5])
     elif len(sys.argv) == 4 and sys.argv[1] == "dump":
         dump(sys.argv[2], sys.argv[3])
     else:
