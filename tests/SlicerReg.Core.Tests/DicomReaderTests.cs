@@ -293,4 +293,41 @@ public class DicomReaderTests
         var e = Assert.Throws<ImageFormatException>(() => Radiograph.FromVolume(v, View(0.278, 0.296), path, "view.json"))!;
         Assert.That(e.Message, Does.Contain("ImagerPixelSpacing").And.Contain("0.139").And.Contain("0.278").And.Contain("view.json"));
     }
+
+    [Test]
+    public void MutatedDicomFiles_EndInAVolumeOrAClearError()
+    {
+        // ReaderFuzzTests' mutations (truncation, bit flips before the pixel data, random, appended and zeroed bytes) on
+        // both transfer syntaxes with undefined-length sequences: a volume or an ImageFormatException naming the file,
+        // within 5 s, never another exception or a hang.
+        const int Seed = 20261202, Cases = 60;
+        var rng = new Random(Seed);
+        var failures = new List<string>();
+        int read = 0, refused = 0;
+        using var tmp = new TempFolder();
+        foreach (var syntax in new[] { Explicit, Implicit })
+        {
+            var spec = Spec(syntax, 16, 12, 1, "MONOCHROME1");
+            spec["undefined_length_sequence"] = true;
+            spec["rescale_slope"] = 2; spec["rescale_intercept"] = -7;
+            string path = Make(tmp, $"fuzz_{syntax}.dcm", spec, SignedCells(12, 13));
+            var original = File.ReadAllBytes(path);
+            int pixelTag = original.AsSpan().IndexOf(new byte[] { 0xE0, 0x7F, 0x10, 0x00 });
+            for (int c = 0; c < Cases; c++)
+            {
+                var (bytes, how) = ReaderFuzzTests.Mutate(original, text: false, rng, binaryHeader: pixelTag + 12);
+                File.WriteAllBytes(path, bytes);
+                var task = Task.Run(() => VolumeFile.Read(path));
+                try { task.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
+                string label = $"{syntax} case {c} ({how})";
+                if (!task.IsCompleted) failures.Add($"{label}: no answer within 5 s");
+                else if (task.IsCompletedSuccessfully) read++;
+                else if (task.Exception!.InnerException is ImageFormatException e && e.Message.Contains(path, StringComparison.Ordinal)) refused++;
+                else failures.Add($"{label}: {task.Exception.InnerException!.GetType().Name}: {task.Exception.InnerException.Message}");
+            }
+        }
+        TestContext.Out.WriteLine($"DICOM reader fuzz, seed {Seed}: {2 * Cases} cases, {read} read, {refused} refused with a clear error, {failures.Count} failures");
+        Assert.That(failures, Is.Empty);
+        Assert.That(refused, Is.GreaterThan(2 * Cases / 4), "most mutations break the file (else they are too mild to test anything)");
+    }
 }
