@@ -282,7 +282,7 @@ public class DicomReaderTests
         var v = VolumeFile.Read(path);
 
         var none = Assert.Throws<ImageFormatException>(() => Radiograph.FromVolume(v, path))!;
-        Assert.That(none.Message, Does.Contain("--ap-view").And.Contain("DistanceSourceToDetector 1000").And.Contain("PositionerPrimaryAngle 90").And.Contain("not used"));
+        Assert.That(none.Message, Does.Contain("--ap-view").And.Contain("DistanceSourceToDetector 1000").And.Contain("PositionerPrimaryAngle 90").And.Contain("\"dicom\""));
 
         CalibratedView View(double columnMm, double rowMm) => new CArmGeometry
         {

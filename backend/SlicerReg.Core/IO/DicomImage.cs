@@ -20,7 +20,7 @@ namespace SlicerReg.Core.IO;
 /// in the patient, so the grid is placed as ITK places such a file: LPS axes, origin 0 (in RAS: i toward the left, j toward posterior).</para>
 /// <para><b>Metadata.</b> The attributes the radiograph model reads (Modality, PhotometricInterpretation, BitsStored:
 /// <c>RadiographKinds</c>, <c>Monochrome1</c>) under their DICOM keywords, with PresentationIntentType,
-/// PixelIntensityRelationship(Sign), the rescale and the geometry attributes when the file has them; for a MONOCHROME1
+/// PixelIntensityRelationship(Sign), the rescale and the geometry attributes <see cref="DicomView"/> reads when the file has them; for a MONOCHROME1
 /// image whose stored range is signed or rescaled, the white level (the largest value the stored bits give, after the
 /// rescale) as <see cref="RadiographKinds.WhiteLevelKey"/>, since 2^BitsStored − 1 holds only for unsigned unrescaled values.</para>
 /// </summary>
@@ -39,10 +39,9 @@ public static class DicomImage
         (DicomTag.ImagerPixelSpacing, "ImagerPixelSpacing"), (DicomTag.PixelSpacing, "PixelSpacing"),
         (DicomTag.DistanceSourceToDetector, "DistanceSourceToDetector"), (DicomTag.DistanceSourceToPatient, "DistanceSourceToPatient"),
         (DicomTag.PositionerPrimaryAngle, "PositionerPrimaryAngle"), (DicomTag.PositionerSecondaryAngle, "PositionerSecondaryAngle"),
+        (DicomTag.EstimatedRadiographicMagnificationFactor, "EstimatedRadiographicMagnificationFactor"),
+        (DicomTag.ViewPosition, "ViewPosition"), (DicomTag.PatientOrientation, "PatientOrientation"),
     };
-
-    /// <summary>The geometry attributes a C-arm view could be built from, which SlicerReg does not use (docs/radiographs.md "DICOM").</summary>
-    public static readonly IReadOnlyList<string> GeometryKeywords = new[] { "DistanceSourceToDetector", "DistanceSourceToPatient", "PositionerPrimaryAngle", "PositionerSecondaryAngle" };
 
     public static Volume Read(string path)
     {

@@ -16,9 +16,12 @@ public readonly record struct DicomTag(ushort Group, ushort Element)
     public static readonly DicomTag PresentationIntentType = new(0x0008, 0x0068);
     public static readonly DicomTag DistanceSourceToDetector = new(0x0018, 0x1110);
     public static readonly DicomTag DistanceSourceToPatient = new(0x0018, 0x1111);
+    public static readonly DicomTag EstimatedRadiographicMagnificationFactor = new(0x0018, 0x1114);
     public static readonly DicomTag ImagerPixelSpacing = new(0x0018, 0x1164);
     public static readonly DicomTag PositionerPrimaryAngle = new(0x0018, 0x1510);
     public static readonly DicomTag PositionerSecondaryAngle = new(0x0018, 0x1511);
+    public static readonly DicomTag ViewPosition = new(0x0018, 0x5101);
+    public static readonly DicomTag PatientOrientation = new(0x0020, 0x0020);
     public static readonly DicomTag SamplesPerPixel = new(0x0028, 0x0002);
     public static readonly DicomTag PhotometricInterpretation = new(0x0028, 0x0004);
     public static readonly DicomTag NumberOfFrames = new(0x0028, 0x0008);

@@ -43,8 +43,8 @@ public sealed record Radiograph(Image2D Image, CalibratedView View)
     {
         if (!v.Metadata.TryGetValue(ViewKey, out var json))
             throw new ImageFormatException(origin, v.Metadata.ContainsKey(DicomImage.TransferSyntaxKey)
-                ? "a DICOM radiograph carries no calibration SlicerReg reads: give its view in a view file (register --ap-view/--lat-view; " +
-                  "docs/geometry.md, docs/radiographs.md \"DICOM\"). " + DicomGeometryNote(v.Metadata)
+                ? "a DICOM radiograph carries no SlicerReg calibration: give its view with --ap-view/--lat-view, a view file (docs/geometry.md) or " +
+                  $"\"{DicomView.Keyword}\" to derive it from the file's C-arm attributes (docs/radiographs.md \"DICOM\"). " + DicomGeometryNote(v.Metadata)
                 : $"no X-ray calibration: the metadata key \"{ViewKey}\" is missing (not written by slicerreg drr?)");
         CalibratedView view;
         try { view = CalibratedView.FromJsonString(json, $"metadata \"{ViewKey}\""); }
@@ -87,12 +87,11 @@ public sealed record Radiograph(Image2D Image, CalibratedView View)
         return new Radiograph(new Image2D(view.Columns, view.Rows, view.ColumnSpacingMm, view.RowSpacingMm, pixels), view);
     }
 
-    /// <summary>What a DICOM radiograph says about its geometry, and why it is not used as a calibration.</summary>
+    /// <summary>Which of the attributes <see cref="DicomView"/> reads a DICOM radiograph has.</summary>
     static string DicomGeometryNote(IReadOnlyDictionary<string, string> metadata)
     {
-        var present = DicomImage.GeometryKeywords.Where(metadata.ContainsKey).Select(k => $"{k} {metadata[k]}").ToList();
-        return (present.Count == 0 ? "The file has no C-arm geometry attributes" : $"The file states {string.Join(", ", present)}") +
-               "; these are not used: they do not fix where the detector lies in the patient, its principal point or its in-plane rotation and flip, which the registration needs.";
+        var present = DicomView.Keywords.Where(metadata.ContainsKey).Select(k => $"{k} {metadata[k]}").ToList();
+        return present.Count == 0 ? "The file has none of those attributes." : $"The file has {string.Join(", ", present)}.";
     }
 
     public static Radiograph Read(string path) => FromVolume(VolumeFile.Read(path), path);
