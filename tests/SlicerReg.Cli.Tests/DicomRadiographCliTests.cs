@@ -10,7 +10,8 @@ namespace SlicerReg.Cli.Tests;
 
 /// <summary>
 /// `register --ap X.dcm --lat Y.dcm`: a simulated subject's realistic MONOCHROME1 radiographs written as DICOM DX images by
-/// pydicom (tests/tools/pydicom_io.py) register to the same files, byte for byte, as the same pixels and view in NRRD.
+/// pydicom (tests/tools/pydicom_io.py) register to the same files, byte for byte, as the same pixels and view in NRRD;
+/// `--ap-view dicom` takes the views from the files' C-arm attributes; without a view, the error says how to give one.
 /// </summary>
 public class DicomRadiographCliTests
 {
@@ -56,6 +57,8 @@ public class DicomRadiographCliTests
                 ["rows"] = calibration.Rows, ["columns"] = calibration.Columns, ["bits_allocated"] = 16, ["bits_stored"] = bits, ["pixel_representation"] = 0,
                 ["photometric"] = "MONOCHROME1", ["transfer_syntax"] = syntax, ["modality"] = "DX", ["presentation_intent"] = "FOR PROCESSING",
                 ["imager_pixel_spacing"] = new JsonArray(calibration.RowSpacingMm, calibration.ColumnSpacingMm),
+                // C-arm attributes for `--ap-view dicom` below (a view file, when given, decides)
+                ["attributes"] = new JsonObject { ["DistanceSourceToDetector"] = "1000", ["DistanceSourceToPatient"] = "925", ["ViewPosition"] = view == "ap" ? "AP" : "RL" },
             };
             File.WriteAllBytes(tmp.File($"{view}_cells.raw"), cells.SelectMany(BitConverter.GetBytes).ToArray());
             File.WriteAllText(tmp.File($"{view}_spec.json"), spec.ToJsonString());
@@ -78,6 +81,15 @@ public class DicomRadiographCliTests
         Assert.That(Directory.GetFiles(tmp.File("out_dicom")).Select(Path.GetFileName).Order(), Is.EqualTo(names));
         foreach (var name in names)
             Assert.That(File.ReadAllBytes(Path.Combine(tmp.File("out_dicom"), name!)), Is.EqualTo(File.ReadAllBytes(Path.Combine(tmp.File("out_nrrd"), name!))), $"{name} differs");
+
+        // --ap-view/--lat-view dicom: the views of the files' C-arm attributes (the paper's AP and lateral poses about the
+        // RAS origin, not this subject's jittered views: only the plumbing is checked here; DicomViewTests check the geometry).
+        (code, var derivedText, err) = SlicerRegProcess.Run(new[] { "register", "--ap", files["ap"].Dicom, "--ap-view", "dicom",
+                                                                    "--lat", files["lateral"].Dicom, "--lat-view", "dicom" }.Concat(Common(tmp.File("out_derived"))).ToArray());
+        Assert.That(code, Is.EqualTo(0), err);
+        Assert.That(derivedText, Does.Contain("AP view from the DICOM attributes: ViewPosition AP → C-arm primary 0°")
+                                     .And.Contain("lateral view from the DICOM attributes: ViewPosition RL → C-arm primary 90°")
+                                     .And.Contain("principal point at the detector centre"));
 
         // Without a view file a DICOM radiograph has no calibration: register says so and which option gives it.
         (code, _, err) = SlicerRegProcess.Run(new[] { "register", "--ap", files["ap"].Dicom, "--lat", files["lateral"].Dicom }.Concat(Common(tmp.File("out_none"))).ToArray());
