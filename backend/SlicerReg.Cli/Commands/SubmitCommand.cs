@@ -27,7 +27,7 @@ public sealed class SubmitCommand : ICommand
     {
         var server = DaemonArguments.Read(args) ?? throw new UsageException("--server is required");
         string outDir = Require(args, "out");
-        var (ap, lat) = RegisterCommand.ReadPair(Require(args, "ap"), args.Option("ap-view"), Require(args, "lat"), args.Option("lat-view"));
+        var (ap, lat) = RegisterCommand.ReadPair(Require(args, "ap"), args.Option("ap-view"), Require(args, "lat"), args.Option("lat-view"), stdout.WriteLine);
         string model = args.Option("model") ?? "identity";
         var options = new Dictionary<string, string>();
         foreach (var kv in (args.Option("options") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
