@@ -80,11 +80,14 @@ public class ReaderFuzzTests
         Assert.That(refused, Is.GreaterThan(Formats.Length * CasesPerFormat / 3), "most mutations break the file (else the mutations are too mild to test anything)");
     }
 
-    /// <summary>One random mutation; text headers also get hostile field values and deleted or repeated lines.</summary>
-    static (byte[] Bytes, string How) Mutate(byte[] source, bool text, Random rng)
+    /// <summary>
+    /// One random mutation; text headers also get hostile field values and deleted or repeated lines. Bit flips land in
+    /// the header: the text header, else the first <paramref name="binaryHeader"/> bytes (NIfTI-1's 348 + extension flag).
+    /// </summary>
+    internal static (byte[] Bytes, string How) Mutate(byte[] source, bool text, Random rng, int binaryHeader = 352)
     {
         var b = (byte[])source.Clone();
-        int headerEnd = text ? HeaderLength(b) : Math.Min(b.Length, 352);
+        int headerEnd = text ? HeaderLength(b) : Math.Min(b.Length, binaryHeader);
         switch (rng.Next(text ? 8 : 5))
         {
             case 0:

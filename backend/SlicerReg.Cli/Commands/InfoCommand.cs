@@ -27,7 +27,7 @@ public sealed class InfoCommand : ICommand
             var o = new
             {
                 file = path,
-                format = VolumeFile.FormatFor(path).Name,
+                format = VolumeFile.ReadFormatName(path),
                 size = g.Size.ToArray(),
                 components = v.Components,
                 kind = v.Kind.ToString(),
@@ -47,7 +47,7 @@ public sealed class InfoCommand : ICommand
         string F(double x) => x.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
         string V(Vec3 p) => $"{F(p.X)} {F(p.Y)} {F(p.Z)}";
         stdout.WriteLine($"file:          {path}");
-        stdout.WriteLine($"format:        {VolumeFile.FormatFor(path).Name}");
+        stdout.WriteLine($"format:        {VolumeFile.ReadFormatName(path)}");
         stdout.WriteLine($"size (i j k):  {g.Size.I} {g.Size.J} {g.Size.K}");
         stdout.WriteLine($"voxel type:    {v.VoxelType.ToString().ToLowerInvariant()} × {v.Components} ({v.Kind})");
         stdout.WriteLine($"spacing (mm):  {V(g.Spacing)}");

@@ -16,7 +16,7 @@ public sealed class RegisterCommand : ICommand
 {
     public string Name => "register";
     public string Summary => "register the atlas of a trained model to two calibrated radiographs";
-    public string Usage => "slicerreg register --ap AP --lat LAT [--ap-view V.json --lat-view V.json] --model MODEL|none --out DIR [--device cpu|cuda]\n" +
+    public string Usage => "slicerreg register --ap AP --lat LAT [--ap-view V.json|ap|lateral|dicom --lat-view V.json|ap|lateral|dicom] --model MODEL|none --out DIR [--device cpu|cuda]\n" +
                            $"             {RefineArguments.Usage}\n" +
                            $"             {RadiographArguments.Usage}\n" +
                            "             [" + DaemonArguments.Usage + "]\n" +
@@ -47,7 +47,7 @@ public sealed class RegisterCommand : ICommand
         if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any())
             throw new IOException($"output folder {outDir} is not empty (results are written into a new or empty folder)");
 
-        var (apImage, latImage) = ReadPair(ap, apView, lat, latView);
+        var (apImage, latImage) = ReadPair(ap, apView, lat, latView, stdout.WriteLine);
         var inputs = radiographs.Inputs(apImage, latImage, refine);
         if (server != null)
         {
@@ -69,25 +69,33 @@ public sealed class RegisterCommand : ICommand
         return 0;
     }
 
-    /// <summary>Both radiographs, checked as the daemon and the Slicer bridge check them (<see cref="RadiographValidation"/>); errors name the file.</summary>
-    public static (Radiograph Ap, Radiograph Lateral) ReadPair(string ap, string? apView, string lat, string? latView)
+    /// <summary>
+    /// Both radiographs, checked as the daemon and the Slicer bridge check them (<see cref="RadiographValidation"/>); errors name
+    /// the file. <paramref name="say"/> gets a line for each view derived from DICOM attributes.
+    /// </summary>
+    public static (Radiograph Ap, Radiograph Lateral) ReadPair(string ap, string? apView, string lat, string? latView, Action<string>? say = null)
     {
-        var pair = (ReadRadiograph(ap, apView), ReadRadiograph(lat, latView));
+        var pair = (ReadRadiograph(ap, apView, "AP", say), ReadRadiograph(lat, latView, "lateral", say));
         RadiographValidation.Check(pair.Item1, ap, pair.Item2, lat);
         return pair;
     }
 
-    /// <summary>A radiograph file with its stored calibration, or any single-slice image with the view of <paramref name="viewFile"/>.</summary>
-    public static Radiograph ReadRadiograph(string path, string? viewFile)
+    /// <summary>
+    /// A radiograph file with its stored calibration, or any single-slice image with the view of <paramref name="viewFile"/>:
+    /// a view JSON, a preset, or <see cref="DicomView.Keyword"/> for the view of a DICOM file's C-arm attributes.
+    /// </summary>
+    public static Radiograph ReadRadiograph(string path, string? viewFile, string what = "radiograph", Action<string>? say = null)
     {
         if (viewFile is null) return Radiograph.Read(path);
-        var view = ViewFile.Load(viewFile);
-        var v = VolumeFile.Read(path);
-        if (v.Size.K != 1 || v.Components != 1) throw new ImageFormatException(path, $"a radiograph must be one slice of one component, got {v.Size}×{v.Components}");
-        if (v.Size.I != view.Columns || v.Size.J != view.Rows)
-            throw new ImageFormatException(path, $"image is {v.Size.I} columns × {v.Size.J} rows but the view {viewFile} says {view.Columns} × {view.Rows}");
-        var pixels = new float[v.VoxelCount];
-        for (long n = 0; n < pixels.LongLength; n++) pixels[n] = (float)v.GetElement(n);
-        return new Radiograph(new Image2D(view.Columns, view.Rows, view.ColumnSpacingMm, view.RowSpacingMm, pixels), view);
+        var volume = VolumeFile.Read(path);
+        if (viewFile.Trim().Equals(DicomView.Keyword, StringComparison.OrdinalIgnoreCase) && !File.Exists(viewFile))
+        {
+            if (!volume.Metadata.ContainsKey(DicomImage.TransferSyntaxKey))
+                throw new ImageFormatException(path, $"view \"{DicomView.Keyword}\" derives the view from DICOM attributes, but this is not a DICOM file");
+            var (view, description) = DicomView.FromMetadata(volume.Metadata, volume.Size.I, volume.Size.J, path);
+            say?.Invoke($"{what} {description}");
+            return Radiograph.FromVolume(volume, view, path, $"from {path}'s DICOM attributes");
+        }
+        return Radiograph.FromVolume(volume, ViewFile.Load(viewFile), path, viewFile);
     }
 }

@@ -17,16 +17,17 @@ public sealed class SubmitCommand : ICommand
 {
     public string Name => "submit";
     public string Summary => "register a radiograph pair on a running daemon and download the results";
-    public string Usage => "slicerreg submit --server ADDR --ap AP.nrrd --lat LAT.nrrd --out DIR [--ap-view VIEW.json|ap] [--lat-view VIEW.json|lateral]\n" +
+    public string Usage => "slicerreg submit --server ADDR --ap AP.nrrd --lat LAT.nrrd --out DIR [--ap-view VIEW.json|ap|dicom] [--lat-view VIEW.json|lateral|dicom]\n" +
                            "             [--model identity] [--options k=v,k=v] [--results NAME,NAME] [--tls] [--ca CA.pem] [--token-file FILE | --token T]\n" +
-                           "             ADDR: HOST:PORT, https://HOST:PORT (TLS) or unix:/PATH. Radiographs carry their view (slicerreg drr) unless --ap-view/--lat-view are given.";
+                           "             ADDR: HOST:PORT, https://HOST:PORT (TLS) or unix:/PATH. Radiographs carry their view (slicerreg drr) unless --ap-view/--lat-view are given;\n" +
+                           "             AP/LAT may be DICOM (docs/radiographs.md \"DICOM\"): dicom takes the view from its C-arm attributes.";
     public IReadOnlySet<string> Flags { get; } = new HashSet<string>(DaemonArguments.Flags);
 
     public int Run(Arguments args, TextWriter stdout)
     {
         var server = DaemonArguments.Read(args) ?? throw new UsageException("--server is required");
         string outDir = Require(args, "out");
-        var (ap, lat) = RegisterCommand.ReadPair(Require(args, "ap"), args.Option("ap-view"), Require(args, "lat"), args.Option("lat-view"));
+        var (ap, lat) = RegisterCommand.ReadPair(Require(args, "ap"), args.Option("ap-view"), Require(args, "lat"), args.Option("lat-view"), stdout.WriteLine);
         string model = args.Option("model") ?? "identity";
         var options = new Dictionary<string, string>();
         foreach (var kv in (args.Option("options") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))

@@ -42,7 +42,10 @@ public sealed record Radiograph(Image2D Image, CalibratedView View)
     public static Radiograph FromVolume(Volume v, string origin)
     {
         if (!v.Metadata.TryGetValue(ViewKey, out var json))
-            throw new ImageFormatException(origin, $"no X-ray calibration: the metadata key \"{ViewKey}\" is missing (not written by slicerreg drr?)");
+            throw new ImageFormatException(origin, v.Metadata.ContainsKey(DicomImage.TransferSyntaxKey)
+                ? "a DICOM radiograph carries no SlicerReg calibration: give its view with --ap-view/--lat-view, a view file (docs/geometry.md) or " +
+                  $"\"{DicomView.Keyword}\" to derive it from the file's C-arm attributes (docs/radiographs.md \"DICOM\"). " + DicomGeometryNote(v.Metadata)
+                : $"no X-ray calibration: the metadata key \"{ViewKey}\" is missing (not written by slicerreg drr?)");
         CalibratedView view;
         try { view = CalibratedView.FromJsonString(json, $"metadata \"{ViewKey}\""); }
         catch (FormatException e) { throw new ImageFormatException(origin, e.Message, e); }
@@ -60,6 +63,35 @@ public sealed record Radiograph(Image2D Image, CalibratedView View)
         var pixels = new float[(long)view.Columns * view.Rows];
         for (long n = 0; n < pixels.LongLength; n++) pixels[n] = (float)v.GetElement(n);
         return new Radiograph(new Image2D(view.Columns, view.Rows, view.ColumnSpacingMm, view.RowSpacingMm, pixels), view);
+    }
+
+    /// <summary>
+    /// Any single-slice image <paramref name="v"/> with the view of a separate view file (<paramref name="viewOrigin"/> names it):
+    /// the sizes must agree and, for a DICOM image whose spacing is the detector's (ImagerPixelSpacing), so must the spacings
+    /// within 1 % — a calibration measured on another pixel grid would scale the whole projection.
+    /// </summary>
+    public static Radiograph FromVolume(Volume v, CalibratedView view, string origin, string viewOrigin)
+    {
+        if (v.Size.K != 1 || v.Components != 1) throw new ImageFormatException(origin, $"a radiograph must be one slice of one component, got {v.Size}×{v.Components}");
+        if (v.Size.I != view.Columns || v.Size.J != view.Rows)
+            throw new ImageFormatException(origin, $"image is {v.Size.I} columns × {v.Size.J} rows but the view {viewOrigin} says {view.Columns} × {view.Rows}");
+        if (v.Metadata.TryGetValue(DicomImage.SpacingSourceKey, out var source) && source.StartsWith("ImagerPixelSpacing", StringComparison.Ordinal))
+        {
+            var s = v.Geometry.Spacing;
+            if (Math.Abs(s.X / view.ColumnSpacingMm - 1) > 0.01 || Math.Abs(s.Y / view.RowSpacingMm - 1) > 0.01)
+                throw new ImageFormatException(origin, string.Create(CultureInfo.InvariantCulture,
+                    $"its detector pixels ({source}) are {s.X:G6} × {s.Y:G6} mm (column × row) but the view {viewOrigin} says {view.ColumnSpacingMm:G6} × {view.RowSpacingMm:G6} mm: the calibration belongs to another pixel grid (binning?)"));
+        }
+        var pixels = new float[v.VoxelCount];
+        for (long n = 0; n < pixels.LongLength; n++) pixels[n] = (float)v.GetElement(n);
+        return new Radiograph(new Image2D(view.Columns, view.Rows, view.ColumnSpacingMm, view.RowSpacingMm, pixels), view);
+    }
+
+    /// <summary>Which of the attributes <see cref="DicomView"/> reads a DICOM radiograph has.</summary>
+    static string DicomGeometryNote(IReadOnlyDictionary<string, string> metadata)
+    {
+        var present = DicomView.Keywords.Where(metadata.ContainsKey).Select(k => $"{k} {metadata[k]}").ToList();
+        return present.Count == 0 ? "The file has none of those attributes." : $"The file has {string.Join(", ", present)}.";
     }
 
     public static Radiograph Read(string path) => FromVolume(VolumeFile.Read(path), path);

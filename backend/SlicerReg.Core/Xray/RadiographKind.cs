@@ -9,11 +9,11 @@ namespace SlicerReg.Core.Xray;
 public enum RadiographKind { LineIntegral, Intensity }
 
 /// <summary>
-/// `--radiograph-kind line-integral|intensity|auto` and the file metadata `auto` reads. Keys (NRRD key:=value or MetaImage
-/// keys; NIfTI carries none, so a NIfTI radiograph is a line integral unless the kind is given):
+/// `--radiograph-kind line-integral|intensity|auto` and the file metadata `auto` reads. Keys (NRRD key:=value, MetaImage
+/// keys or DICOM attributes; NIfTI carries none, so a NIfTI radiograph is a line integral unless the kind is given):
 /// <list type="bullet">
 /// <item><see cref="KindKey"/> = line-integral | intensity: the kind, as `slicerreg simulate --realistic` writes it;</item>
-/// <item>otherwise the DICOM attributes a conversion copies (docs/radiographs.md, "From DICOM"): <see cref="ModalityKey"/>
+/// <item>otherwise the DICOM attributes (read from a DICOM file by <see cref="IO.DicomImage"/>, docs/radiographs.md "DICOM"): <see cref="ModalityKey"/>
 ///   CR, DX, RF or XA, or a <see cref="PhotometricKey"/>, mean a detector image: intensity;</item>
 /// <item>otherwise line-integral (what `register` took before kinds existed: DRRs written by `slicerreg drr`/`simulate`).</item>
 /// </list>
