@@ -174,14 +174,22 @@ class BridgeGeometryTests(unittest.TestCase):
         with self.assertRaises(ValueError) as ctx:
             dicom.view_from_dicom({"ViewPosition": "AP"}, size=(8, 8))
         self.assertIn("ImagerPixelSpacing (0018,1164)", str(ctx.exception))
+        # No distance is guessed (as `register --ap-view dicom`): a wrong SOD would scale the femur silently.
         with self.assertRaises(ValueError) as ctx:
-            dicom.view_from_dicom({"ImagerPixelSpacing": [1, 1]}, size=(8, 8))
+            dicom.view_from_dicom({"ImagerPixelSpacing": [1, 1], "ViewPosition": "AP"}, size=(8, 8))
+        self.assertIn("DistanceSourceToDetector (0018,1110)", str(ctx.exception))
+        with self.assertRaises(ValueError) as ctx:
+            dicom.view_from_dicom({"ImagerPixelSpacing": [1, 1], "ViewPosition": "AP", "DistanceSourceToDetector": 1000}, size=(8, 8))
+        self.assertIn("DistanceSourceToPatient (0018,1111)", str(ctx.exception))
+        distances = {"DistanceSourceToDetector": 1000, "DistanceSourceToPatient": 925}
+        with self.assertRaises(ValueError) as ctx:
+            dicom.view_from_dicom(dict(distances, ImagerPixelSpacing=[1, 1]), size=(8, 8))
         self.assertIn("ViewPosition (0018,5101)", str(ctx.exception))
         with self.assertRaises(ValueError) as ctx:
-            dicom.view_from_dicom({"ImagerPixelSpacing": "1", "ViewPosition": "AP"}, size=(8, 8))
+            dicom.view_from_dicom(dict(distances, ImagerPixelSpacing="1", ViewPosition="AP"), size=(8, 8))
         self.assertIn("expected 2 numbers", str(ctx.exception))
         with self.assertRaises(ValueError) as ctx:
-            dicom.view_from_dicom({"ImagerPixelSpacing": [1, 1], "ViewPosition": "OBLIQUE"}, size=(8, 8))
+            dicom.view_from_dicom(dict(distances, ImagerPixelSpacing=[1, 1], ViewPosition="OBLIQUE"), size=(8, 8))
         self.assertIn("'OBLIQUE'", str(ctx.exception))
 
     def test_radiograph_node_matrix_equals_the_cli_radiograph_file(self):

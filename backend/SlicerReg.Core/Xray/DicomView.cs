@@ -11,7 +11,7 @@ namespace SlicerReg.Core.Xray;
 /// <list type="bullet">
 /// <item>ImagerPixelSpacing (0018,1164), "row\column" at the detector (PixelSpacing, possibly in the patient plane, is not used);</item>
 /// <item>DistanceSourceToDetector (0018,1110) = SDD; DistanceSourceToPatient (0018,1111) = source to isocentre, else
-///   SDD ÷ EstimatedRadiographicMagnificationFactor (0018,1114). Unlike the Slicer module this gives no default distance:
+///   SDD ÷ EstimatedRadiographicMagnificationFactor (0018,1114). As in the Slicer module (SlicerRegLib/dicom.py) there is no default distance:
 ///   a missing one is an error naming the attribute;</item>
 /// <item>PositionerPrimaryAngle/SecondaryAngle (0018,1510/1511) name where the DETECTOR is ("LAO +", "CRA +"): the detector
 ///   toward (−sin a·cos b, cos a·cos b, sin b) in RAS, so the source at the opposite side, which is

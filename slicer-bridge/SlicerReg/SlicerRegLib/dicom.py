@@ -3,7 +3,8 @@
 Tags read (plain dict keyed by keyword or "(gggg,eeee)"/"ggggeeee", or a pydicom Dataset when pydicom is importable):
   DistanceSourceToDetector (0018,1110)   SDD, mm
   DistanceSourceToPatient  (0018,1111)   source to isocentre, mm (absent: SDD / EstimatedRadiographicMagnificationFactor
-                                         (0018,1114), else SDD × 0.925, the paper's ratio)
+                                         (0018,1114)); neither, or no SDD, is an error, as in `register --ap-view dicom`
+                                         (Core/Xray/DicomView.cs): a guessed distance would silently scale the femur
   ImagerPixelSpacing       (0018,1164)   [row spacing, column spacing] AT THE DETECTOR (not PixelSpacing 0028,0030,
                                          which may be calibrated to the patient plane: patient spacing = detector / (SDD/SOD))
   PositionerPrimaryAngle   (0018,1510)   degrees, "LAO +": where the DETECTOR (image intensifier) is
@@ -21,7 +22,7 @@ convention unless PatientOrientation says otherwise; then the column/row directi
 """
 import numpy as np
 
-from .views import CArm, DEFAULT_SOURCE_TO_DETECTOR_MM, DEFAULT_SOURCE_TO_ISOCENTER_MM, CalibratedView
+from .views import CArm, CalibratedView
 
 TAGS = {
     "DistanceSourceToDetector": 0x00181110, "DistanceSourceToPatient": 0x00181111, "ImagerPixelSpacing": 0x00181164,
@@ -81,13 +82,17 @@ def carm_from_dicom(tags, size=None, isocenter=(0.0, 0.0, 0.0)):
         size = (int(columns), int(rows))
     sdd = get("DistanceSourceToDetector")
     sod = get("DistanceSourceToPatient")
-    sdd = DEFAULT_SOURCE_TO_DETECTOR_MM if sdd is None else _float(sdd, "DistanceSourceToDetector (0018,1110)")
+    if sdd is None:
+        raise ValueError("DICOM: DistanceSourceToDetector (0018,1110) is missing: the source-to-detector distance is needed; "
+                         "give the geometry another way (preset, fields, view file)")
+    sdd = _float(sdd, "DistanceSourceToDetector (0018,1110)")
     if sod is not None:
         sod = _float(sod, "DistanceSourceToPatient (0018,1111)")
     elif get("EstimatedRadiographicMagnificationFactor") is not None:
         sod = sdd / _float(get("EstimatedRadiographicMagnificationFactor"), "EstimatedRadiographicMagnificationFactor (0018,1114)")
     else:
-        sod = sdd * DEFAULT_SOURCE_TO_ISOCENTER_MM / DEFAULT_SOURCE_TO_DETECTOR_MM
+        raise ValueError("DICOM: neither DistanceSourceToPatient (0018,1111) nor EstimatedRadiographicMagnificationFactor "
+                         "(0018,1114) gives the source-to-isocentre distance; give the geometry another way (preset, fields, view file)")
     a, b = get("PositionerPrimaryAngle"), get("PositionerSecondaryAngle")
     if a is not None:
         primary = _float(a, "PositionerPrimaryAngle (0018,1510)") + 180.0
