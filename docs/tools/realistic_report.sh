@@ -23,21 +23,11 @@ out=${2:?usage: realistic_report.sh DATA OUT [evaluate options]}
 shift 2
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 slicerreg="${SLICERREG:-$root/slicerreg}"
-default_model=$(/usr/bin/python3 - "$root/atlas/models" <<'PY'
-import json, pathlib, sys
-print(next(c.parent.name for c in sorted(pathlib.Path(sys.argv[1]).glob("*/card.json")) if json.load(open(c)).get("default")))
-PY
-)
-model="${MODEL:-$root/atlas/models/$default_model}"
+source "$root/docs/tools/report_steps.sh"
+model="${MODEL:-$root/atlas/models/$(default_model)}"
 methods="${METHODS:-full,refined}"
 mkdir -p "$out"
-{ date -u; uname -n; nproc; grep -m1 "model name" /proc/cpuinfo; echo "model $model, data $data, methods $methods"; git -C "$root" rev-parse HEAD; } > "$out/machine.txt"
-step() {
-    local name=$1; shift
-    local t0; t0=$(date +%s.%N)
-    "$@" > "$out/$name.log"
-    printf '%-22s %8.1f s   load %s\n' "$name" "$(echo "$(date +%s.%N) - $t0" | bc)" "$(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/times.txt"
-}
+machine_record "model $model, data $data, methods $methods"
 
 if [ -n "${CLEAN:-}" ]; then
     ln -sfn "$(cd "$CLEAN" && pwd)" "$out/clean"

@@ -18,22 +18,12 @@ count=${2:-40}
 shift $(( $# < 2 ? $# : 2 ))
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 slicerreg="${SLICERREG:-$root/slicerreg}"
-default_model=$(/usr/bin/python3 - "$root/atlas/models" <<'PY'
-import json, pathlib, sys
-print(next(c.parent.name for c in sorted(pathlib.Path(sys.argv[1]).glob("*/card.json")) if json.load(open(c)).get("default")))
-PY
-)
-model="${MODEL:-$root/atlas/models/$default_model}"
+source "$root/docs/tools/report_steps.sh"
+model="${MODEL:-$root/atlas/models/$(default_model)}"
 preset=$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["preset"])' "$model/card.json")
 sweep_count=${SWEEP_COUNT:-10}
 mkdir -p "$out"
-{ date -u; uname -n; nproc; grep -m1 "model name" /proc/cpuinfo; echo "model $model (preset $preset)"; git -C "$root" rev-parse HEAD; } > "$out/machine.txt"
-step() {
-    local name=$1; shift
-    local t0; t0=$(date +%s.%N)
-    "$@" > "$out/$name.log"
-    printf '%-22s %8.1f s   load %s\n' "$name" "$(echo "$(date +%s.%N) - $t0" | bc)" "$(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/times.txt"
-}
+machine_record "model $model (preset $preset)"
 
 # Fresh seeds: the model card's test sets are seeds 1001 and 1002, its training set seed 1.
 step simulate-orthogonal "$slicerreg" simulate --out "$out/orthogonal" --count "$count" --seed 1501 --views orthogonal --preset "$preset" --split 0,0,1 --truth-grid paper --realistic --quiet
